@@ -1,0 +1,1 @@
+"""Jimu's built-in addons. Each is found through the ``jimucrm.addons`` entry points."""

@@ -1,0 +1,72 @@
+"""Contact list, form and detail pages."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+from sqlalchemy import func, or_, select
+
+from jimucrm.core.i18n import _
+
+from .forms import FIELDS, validate
+from .models import Contact
+
+PAGE_SIZE = 50
+
+
+def _like_prefix(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+@view_config(route_name="contacts", permission="view", tenant=True,
+             renderer="jimucrm.addons.contacts:templates/list.pt")
+def contact_list(request: Request) -> dict:
+    term = request.params.get("q", "").strip()[:100]
+    try:
+        page = max(1, int(request.params.get("page", "1")))
+    except ValueError:
+        page = 1
+    query = select(Contact)
+    if term:
+        pattern = _like_prefix(term)
+        query = query.where(or_(Contact.name.ilike(pattern), Contact.company.ilike(pattern),
+                                Contact.phone.like(pattern)))
+    total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
+    rows = request.dbsession.scalars(
+        query.order_by(Contact.name, Contact.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return {"contacts": rows, "q": term, "page": page, "total": total,
+            "pages": max(1, -(-total // PAGE_SIZE))}
+
+
+@view_config(route_name="contact_new", permission="edit", tenant=True,
+             renderer="jimucrm.addons.contacts:templates/form.pt",
+             request_method=("GET", "POST"))
+def contact_new(request: Request):
+    if request.method == "GET":
+        return {"values": dict.fromkeys(FIELDS, ""), "errors": {}}
+    form = validate(request.POST)
+    if not form.valid:
+        request.response.status_int = 400
+        return {"values": form.values, "errors": form.errors}
+    contact = Contact(**form.values)
+    request.dbsession.add(contact)
+    request.dbsession.flush()
+    request.session.flash(request.localizer.translate(
+        _("Contact ${name} saved.", mapping={"name": contact.name})))
+    return HTTPSeeOther(request.route_url("contact", id=contact.id))
+
+
+@view_config(route_name="contact", permission="view", tenant=True,
+             renderer="jimucrm.addons.contacts:templates/detail.pt")
+def contact_detail(request: Request) -> dict:
+    try:
+        contact_id = int(request.matchdict["id"])
+    except ValueError:
+        raise HTTPNotFound() from None
+    contact = request.dbsession.get(Contact, contact_id)
+    if contact is None:
+        raise HTTPNotFound()
+    return {"contact": contact}

@@ -1,0 +1,72 @@
+"""Translation machinery: Simplified Chinese first, English second.
+
+Catalogues are kept as ``.po`` files in each package's ``locale/`` folder and
+compiled to ``.mo`` at start-up when missing or older than their source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from pyramid.config import Configurator
+from pyramid.i18n import TranslationStringFactory
+from pyramid.path import AssetResolver
+from pyramid.request import Request
+
+DOMAIN = "jimu"
+LOCALES = ("zh_CN", "en")
+LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+LOCALE_COOKIE = "_LOCALE_"
+
+_ = TranslationStringFactory(DOMAIN)
+
+
+def negotiate_locale(request: Request) -> str:
+    """Cookie first, then the deployment's default (zh_CN unless set otherwise)."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    return request.registry.settings.get("jimu.default_locale", "zh_CN")
+
+
+def compile_catalogues(source: Path) -> Path:
+    """Compile every ``<locale>/LC_MESSAGES/*.po`` under ``source``; return the .mo root.
+
+    The .mo files go beside the .po files when that folder is writable (an
+    editable install), else into a per-user cache keyed by the source path.
+    """
+    target = source if os.access(source, os.W_OK) else _cache_dir(source)
+    for po_path in source.glob("*/LC_MESSAGES/*.po"):
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        partial = mo_path.with_suffix(".mo.tmp")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        partial.replace(mo_path)
+    return target
+
+
+def _cache_dir(source: Path) -> Path:
+    digest = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"jimu-locale-{os.getuid()}-{digest}"
+
+
+def add_message_catalogues(config: Configurator, spec: str) -> None:
+    """Config directive: compile and register the catalogues at asset ``spec``."""
+    source = Path(AssetResolver().resolve(spec).abspath())
+    config.add_translation_dirs(str(compile_catalogues(source)))
+
+
+def includeme(config: Configurator) -> None:
+    config.set_locale_negotiator(negotiate_locale)
+    config.add_directive("add_message_catalogues", add_message_catalogues)
+    config.add_message_catalogues("jimucrm.core:locale")

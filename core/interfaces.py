@@ -1,0 +1,91 @@
+"""The extension-point catalogue of core.
+
+Core knows no tenant, user or CRM concept; it declares what it needs as interfaces
+and the packages above it (tenants, security, addons) implement and register them.
+"""
+
+from __future__ import annotations
+
+from zope.interface import Attribute, Interface
+
+
+class ITenant(Interface):
+    """The tenant a request or task runs for."""
+
+    id = Attribute("Primary key in the platform registry (int)")
+    slug = Attribute("URL-safe identifier, validated at creation")
+    name = Attribute("Display name shown in the header")
+    schema_name = Attribute("PostgreSQL schema holding all of the tenant's data")
+    status = Attribute("'active' or 'archived'")
+
+
+class ITenantDirectory(Interface):
+    """Looks tenants up by slug or host name; registered by ``jimucrm.tenants``."""
+
+    def by_slug(slug: str) -> ITenant | None:
+        """Return the tenant with that slug, or None."""
+
+    def by_host(host: str) -> ITenant | None:
+        """Return the tenant served at that host name, or None."""
+
+    def forget(slug: str) -> None:
+        """Drop any cached entry for ``slug`` (after a change to that tenant)."""
+
+
+class IDatabase(Interface):
+    """The deployment's PostgreSQL: one engine, and per-schema bindings of it."""
+
+    engine = Attribute("The SQLAlchemy engine for the public schema")
+
+    def bind_for(schema_name: str | None):
+        """Return an engine whose ``tenant`` placeholder schema maps to ``schema_name``."""
+
+    def session(schema_name: str | None = None):
+        """Return a new ORM session bound with :meth:`bind_for`."""
+
+
+class ITenantProvisioned(Interface):
+    """Event: a tenant's schema was just created, inside the provisioning transaction.
+
+    Subscribers add what every new tenant needs (security creates the admin user;
+    an addon may load its default data, and its demo data when ``demo`` is true).
+    """
+
+    tenant = Attribute("The ITenant just created")
+    session = Attribute("ORM session bound to the new tenant's schema")
+    admin_email = Attribute("E-mail for the tenant's first admin, or None")
+    admin_password = Attribute("Password for the first admin (plain text, never stored)")
+    demo = Attribute("True when the tenant should be filled with sample data")
+
+
+class IMenuItem(Interface):
+    """One entry of the main menu, contributed by a package or addon."""
+
+    name = Attribute("Unique key, e.g. 'contacts'")
+    title = Attribute("TranslationString shown in the menu")
+    route = Attribute("Route name the entry links to")
+    order = Attribute("Sort key; lower comes first")
+    permission = Attribute("Permission the user needs to see the entry")
+
+
+class IMigrationBranch(Interface):
+    """An Alembic branch of tenant-schema (or public-schema) migrations."""
+
+    name = Attribute("Branch label, e.g. 'security' or the addon's name")
+    location = Attribute("Folder holding the branch's revision files")
+    scope = Attribute("'tenant' (runs in every tenant schema) or 'public'")
+
+
+class IServeStarting(Interface):
+    """Event: ``jimu serve`` is about to start serving; the database is reachable.
+
+    Subscribers prepare what serving needs (tenants upgrades the schemas and, on
+    the embedded default, creates the demo tenant) and may ``echo`` a line to the
+    operator's terminal.
+    """
+
+    registry = Attribute("The application registry")
+    embedded = Attribute("True when PostgreSQL and Redis are the embedded ones")
+    data_dir = Attribute("pathlib.Path of the data directory")
+    echo = Attribute("Callable printing one line to the terminal")
+    base_url = Attribute("The URL the web server listens on, without a trailing slash")

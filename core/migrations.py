@@ -1,0 +1,49 @@
+"""Where each package's Alembic branch lives.
+
+Core only records the branches; ``jimucrm.tenants`` runs them, per schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyramid.config import Configurator
+from pyramid.path import AssetResolver
+from zope.interface import implementer
+from zope.interface.interfaces import IComponentLookup
+
+from .interfaces import IMigrationBranch
+
+
+@implementer(IMigrationBranch)
+@dataclass(frozen=True)
+class MigrationBranch:
+    name: str
+    location: Path
+    scope: str = "tenant"
+
+
+def add_migration_branch(
+    config: Configurator, name: str, spec: str, *, scope: str = "tenant"
+) -> None:
+    """Config directive: register the Alembic branch ``name`` kept at asset ``spec``."""
+    if scope not in {"tenant", "public"}:
+        raise ValueError(f"migration branch {name}: scope must be 'tenant' or 'public'")
+    location = Path(AssetResolver().resolve(spec).abspath())
+    branch = MigrationBranch(name, location, scope)
+
+    def register() -> None:
+        config.registry.registerUtility(branch, IMigrationBranch, name=f"{scope}:{name}")
+
+    config.action(("jimu.migration_branch", scope, name), register)
+
+
+def migration_branches(registry: IComponentLookup, scope: str) -> list[MigrationBranch]:
+    """The registered branches of one scope, sorted by name."""
+    found = [b for _, b in registry.getUtilitiesFor(IMigrationBranch) if b.scope == scope]
+    return sorted(found, key=lambda branch: branch.name)
+
+
+def includeme(config: Configurator) -> None:
+    config.add_directive("add_migration_branch", add_migration_branch)

@@ -1,0 +1,21 @@
+"""Security: sessions, authentication, the security policy and HTTP hardening."""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.tweens import EXCVIEW
+
+from .policy import SessionSecurityPolicy
+
+
+def includeme(config: Configurator) -> None:
+    config.include(".sessions")
+    config.set_security_policy(SessionSecurityPolicy())
+    config.set_default_csrf_options(require_csrf=True)
+    config.add_migration_branch("security", "jimucrm.security:migrations/versions")
+    config.add_message_catalogues("jimucrm.security:locale")
+    config.add_tween("jimucrm.security.headers.security_headers_tween_factory", over=EXCVIEW)
+    config.add_route("login", "/login")
+    config.add_route("logout", "/logout")
+    config.scan(".views")
+    config.scan(".subscribers")

@@ -1,0 +1,25 @@
+"""What security does when others' events happen."""
+
+from __future__ import annotations
+
+from pyramid.events import subscriber
+
+from jimucrm.core.interfaces import ITenantProvisioned
+
+from .models import User
+from .passwords import hash_password
+
+
+@subscriber(ITenantProvisioned)
+def create_first_admin(event: ITenantProvisioned) -> None:
+    """Every tenant created with an admin e-mail gets its admin user, ``admin``."""
+    if not event.admin_email or not event.admin_password:
+        return
+    event.session.add(User(
+        username="admin",
+        email=event.admin_email.strip().lower(),
+        display_name=event.admin_email.split("@", 1)[0],
+        password_hash=hash_password(event.admin_password),
+        is_admin=True,
+        is_active=True,
+    ))

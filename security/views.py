@@ -1,0 +1,64 @@
+"""Login, logout, and what an anonymous user sees on a protected page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
+from pyramid.view import forbidden_view_config, view_config
+from sqlalchemy import func, or_, select
+
+from jimucrm.core.i18n import _
+from jimucrm.core.urls import safe_next
+from jimucrm.core.views.errors import http_error
+
+from .models import User
+from .passwords import verify_password
+
+
+def find_user(request: Request, login: str) -> User | None:
+    """The active user whose username or e-mail is ``login`` (case-insensitive)."""
+    login = login.strip().lower()
+    if not login:
+        return None
+    return request.dbsession.scalars(
+        select(User).where(
+            or_(func.lower(User.username) == login, func.lower(User.email) == login),
+            User.is_active.is_(True),
+        )
+    ).first()
+
+
+@view_config(route_name="login", tenant=True, permission=NO_PERMISSION_REQUIRED,
+             renderer="jimucrm.security:templates/login.pt", request_method=("GET", "POST"))
+def login(request: Request):
+    next_url = request.params.get("next", "")
+    if request.method == "GET" and request.identity is not None:
+        return HTTPFound(safe_next(request, next_url))
+    form = {"login": request.POST.get("login", ""), "next": next_url, "error": None}
+    if request.method == "POST":
+        user = find_user(request, form["login"])
+        if user is not None and verify_password(user.password_hash,
+                                                request.POST.get("password", "")):
+            user.last_login_at = datetime.now(UTC)
+            headers = remember(request, user.id)
+            return HTTPSeeOther(safe_next(request, next_url), headers=headers)
+        form["error"] = _("The username or password is incorrect.")
+        request.response.status_int = 400
+    return form
+
+
+@view_config(route_name="logout", tenant=True, permission=NO_PERMISSION_REQUIRED,
+             request_method="POST")
+def logout(request: Request) -> HTTPSeeOther:
+    headers = forget(request)
+    return HTTPSeeOther(request.route_url("login"), headers=headers)
+
+
+@forbidden_view_config(renderer="jimucrm.core:templates/error.pt")
+def forbidden(exc: HTTPForbidden, request: Request):
+    if request.tenant is not None and request.identity is None:
+        return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
+    return http_error(exc, request)

@@ -1,0 +1,33 @@
+"""Tenants: the platform registry, provisioning, routing and per-schema migrations."""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.tweens import EXCVIEW, MAIN
+
+from jimucrm.core.interfaces import IDatabase, ITenantDirectory
+
+from .directory import TenantDirectory
+from .interfaces import ITenantProvisioner
+from .provisioning import Provisioner
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    config.add_migration_branch("platform", "jimucrm.tenants:migrations/versions",
+                                scope="public")
+    config.add_message_catalogues("jimucrm.tenants:locale")
+
+    def register() -> None:
+        directory = TenantDirectory(
+            config.registry.getUtility(IDatabase),
+            base_domain=settings["jimu.base_domain"],
+            ttl=settings["jimu.tenant_cache_seconds"],
+        )
+        config.registry.registerUtility(directory, ITenantDirectory)
+        config.registry.registerUtility(Provisioner(config.registry), ITenantProvisioner)
+
+    config.action("jimu.tenants.services", register)
+    # Below the exception view, so an unknown tenant gets the 404 page.
+    config.add_tween("jimucrm.tenants.routing.tenant_tween_factory", under=EXCVIEW, over=MAIN)
+    config.scan(".subscribers")

@@ -1,0 +1,18 @@
+"""Extension points provided by the tenants package."""
+
+from __future__ import annotations
+
+from zope.interface import Interface
+
+
+class ITenantProvisioner(Interface):
+    """Creates, lists and archives tenants (default: :class:`.provisioning.Provisioner`)."""
+
+    def create(slug, name, *, admin_email=None, admin_password=None, demo=False):
+        """Provision ``slug`` idempotently; return ``(tenant, created_now)``."""
+
+    def archive(slug):
+        """Archive ``slug``: data kept, its URLs answer 410."""
+
+    def all():
+        """Every tenant in slug order."""
