@@ -34,6 +34,9 @@ class JimuTask(celery.Task):
     """
 
     abstract = True
+    # Celery checks call arguments against the function's signature, which here
+    # starts with the injected ``request``; the check would refuse every call.
+    typing = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         registry: Registry = self.app.pyramid_registry

