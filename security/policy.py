@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyramid.security import Allowed, Denied
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.request import Request
+from pyramid.security import Allowed, Denied
 from zope.interface import implementer
 
 from .models import User

@@ -81,7 +81,7 @@ def tenant_list(environment: Environment) -> None:
     registry = environment.registry
     upgrade_public(registry)
     table = Table(title=environment.translate(_("Tenants")))
-    for heading in (_("Slug"), _("Name"), _("Schema"), _("Status")):
+    for heading in (_("Slug"), _("Display name"), _("Schema"), _("Status")):
         table.add_column(environment.translate(heading))
     for row in registry.getUtility(ITenantProvisioner).all():
         table.add_row(row.slug, row.name, row.schema_name, row.status)

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pyramid.registry import Registry
-from sqlalchemy import Connection, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 from zope.interface import implementer
@@ -27,6 +37,13 @@ from .models import Tenant
 from .slugs import schema_for, validate_slug
 
 SCHEMA_TOKEN = f"__[SCHEMA_{TENANT_SCHEMA}]"
+
+# Alembic's version table, as Alembic itself creates it, inside the tenant schema.
+_VERSION = Table(
+    VERSION_TABLE, MetaData(schema=TENANT_SCHEMA),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
+)
 
 
 class TenantArchived(Exception):
@@ -54,15 +71,13 @@ def compile_tenant_ddl(connection: Connection, heads: tuple[str, ...]) -> str:
         for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
             statements.append(str(CreateIndex(index).compile(
                 dialect=dialect, schema_translate_map=translate)).strip())
-    statements.append(
-        f"CREATE TABLE {SCHEMA_TOKEN}.{VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
-        f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num))"
-    )
+    statements.append(str(CreateTable(_VERSION).compile(
+        dialect=dialect, schema_translate_map=translate)).strip())
     for head in heads:
-        # Revision ids come from our own migration files, never from users.
-        statements.append(
-            f"INSERT INTO {SCHEMA_TOKEN}.{VERSION_TABLE} (version_num) VALUES ('{head}')"
-        )
+        stamp = insert(_VERSION).values(version_num=head)
+        statements.append(str(stamp.compile(
+            dialect=dialect, schema_translate_map=translate,
+            compile_kwargs={"literal_binds": True})))
     return ";\n".join(statements) + ";\n"
 
 
