@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class ConfigurationError(Exception):
@@ -39,7 +40,10 @@ def _positive_int(value: str) -> int:
 
 
 def _database_url(value: str) -> str:
-    url = make_url(value.strip())
+    try:
+        url = make_url(value.strip())
+    except ArgumentError:
+        raise ValueError("expected a postgresql:// URL") from None
     if url.get_backend_name() != "postgresql":
         raise ValueError("expected a postgresql:// URL")
     # psycopg 3 is the one driver Jimu ships with.

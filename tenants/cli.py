@@ -93,6 +93,7 @@ def tenant_list(environment: Environment) -> None:
 @click.pass_obj
 def tenant_archive(environment: Environment, slug: str) -> None:
     """Archive SLUG: its data stays, its addresses answer 410."""
+    upgrade_public(environment.registry)
     try:
         environment.registry.getUtility(ITenantProvisioner).archive(slug)
     except LookupError:

@@ -6,6 +6,7 @@ Each package contributes its own command or group through the
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from importlib.metadata import entry_points
@@ -73,5 +74,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("JIMU_DEBUG"):
+            raise
+        # One line for the operator; JIMU_DEBUG=1 shows the traceback.
+        summary = (str(exc).strip().splitlines() or [""])[0]
+        click.echo(f"jimu: error: {type(exc).__name__}: {summary}", err=True)
+        sys.exit(1)
 
 
