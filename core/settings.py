@@ -109,7 +109,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.session_timeout_seconds", _positive_int, "3600"),
     Setting("jimu.secure_cookies", _boolean, "false"),
     Setting("jimu.celery_eager", _boolean, "false"),
-    Setting("jimu.debug", _boolean, "false"),
 )
 
 
@@ -121,6 +120,10 @@ def parse_settings(
     Raises :class:`ConfigurationError` naming the first bad or missing setting.
     """
     environ = os.environ if environ is None else environ
+    known = {setting.name for setting in SETTINGS}
+    for name in raw:
+        if name.startswith("jimu.") and name not in known:
+            raise ConfigurationError(f"setting {name} is unknown (a typo?)")
     settings = dict(raw)
     for setting in SETTINGS:
         value = environ.get(setting.env_name)

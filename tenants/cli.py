@@ -113,7 +113,7 @@ def tenant_migrate(environment: Environment, slug: str | None, all_tenants: bool
     upgrade_public(registry)
     everyone = [t for t in registry.getUtility(ITenantProvisioner).all() if t.active]
     targets = everyone if all_tenants else [t for t in everyone if t.slug == slug]
-    if not targets:
+    if not targets and not all_tenants:
         raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug}))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   transient=False) as progress:

@@ -27,9 +27,13 @@ def tenant_tween_factory(handler: Callable[[Request], Response],
     mode = registry.settings["jimu.routing"]
     by_host = mode in {"host", "both"}
     by_prefix = mode in {"prefix", "both"}
+    base_suffix = "." + registry.settings["jimu.base_domain"].lower().strip(".")
 
     def tenant_tween(request: Request) -> Response:
         tenant = directory.by_host(request.host) if by_host else None
+        if tenant is None and by_host and base_suffix != "." and \
+                request.host.split(":", 1)[0].lower().endswith(base_suffix):
+            raise HTTPNotFound()  # a tenant's address, but no such tenant
         if tenant is None and by_prefix and request.path_info.startswith(PREFIX):
             slug = request.path_info.split("/", 3)[2]
             if not SLUG_PATTERN.fullmatch(slug):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,9 @@ def migrate_tenant(registry: Registry, tenant: TenantInfo) -> bool:
     """Upgrade one tenant in its own transaction; True if anything ran."""
     database = registry.getUtility(IDatabase)
     with database.engine.begin() as connection:
+        # Two `migrate` runs at once: the second waits for this tenant, then skips it.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": zlib.crc32(tenant.schema_name.encode())})
         if not pending(connection, registry, "tenant", tenant.schema_name):
             return False
         upgrade_schema(connection, registry, "tenant", tenant.schema_name)

@@ -75,9 +75,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
-        if os.environ.get("JIMU_DEBUG"):
+        if os.environ.get("JIMU_TRACEBACK") == "1":
             raise
-        # One line for the operator; JIMU_DEBUG=1 shows the traceback.
+        # One line for the operator; JIMU_TRACEBACK=1 shows the traceback.
         summary = (str(exc).strip().splitlines() or [""])[0]
         click.echo(f"jimu: error: {type(exc).__name__}: {summary}", err=True)
         sys.exit(1)

@@ -45,15 +45,17 @@ class Environment:
         """The environment the settings are parsed with, embedded URLs filled in."""
         environ = dict(os.environ)
         environ.update({k: v for k, v in self._options.items() if v})
-        raw = self.raw_settings
-        if not environ.get("JIMU_DATABASE_URL") and not raw.get("jimu.database_url"):
+        if self.config_file is not None:
+            # A config file describes a real deployment: nothing embedded, no demo.
+            return environ
+        if not environ.get("JIMU_DATABASE_URL"):
             environ["JIMU_DATABASE_URL"] = self.embedded.database_url()
             self.uses_embedded = True
-        if not environ.get("JIMU_REDIS_URL") and not raw.get("jimu.redis_url"):
+        if not environ.get("JIMU_REDIS_URL"):
             environ["JIMU_REDIS_URL"] = self.embedded.redis_url()
             self.uses_embedded = True
         if self.uses_embedded:
-            if not environ.get("JIMU_SECRET_KEY") and not raw.get("jimu.secret_key"):
+            if not environ.get("JIMU_SECRET_KEY"):
                 environ["JIMU_SECRET_KEY"] = read_or_create_secret(self.data_dir / "secret_key")
             environ.setdefault("JIMU_DEFAULT_TENANT", "demo")
         return environ

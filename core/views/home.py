@@ -17,8 +17,9 @@ def tenant_home(request: Request) -> dict:
 @view_config(route_name="home", tenant=False, permission=NO_PERMISSION_REQUIRED,
              renderer="jimucrm.core:templates/platform.pt")
 def platform_home(request: Request):
-    default = request.registry.settings.get("jimu.default_tenant")
-    if default:
+    settings = request.registry.settings
+    default = settings.get("jimu.default_tenant")
+    if default and settings["jimu.routing"] in {"prefix", "both"}:
         # Single-host installs: the root address leads to the default tenant.
         return HTTPFound(request.application_url + f"/t/{default}/")
     return {}

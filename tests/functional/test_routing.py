@@ -68,3 +68,7 @@ def test_static_assets_served_locally(app, tenant):
     css = app.get(f"{tenant.prefix}/static/jimu.css")
     assert css.content_type == "text/css"
     assert "cdn" not in app.get(f"{tenant.prefix}/login").text.lower()
+
+
+def test_unknown_subdomain_of_base_domain_is_404_not_platform_page(app):
+    app.get("/", extra_environ={"HTTP_HOST": "ghost.jimu.test"}, status=404)

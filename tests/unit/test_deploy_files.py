@@ -68,7 +68,6 @@ def test_production_settings():
     parsed = parse_settings(settings, environ)
     assert parsed["jimu.secure_cookies"] is True
     assert parsed["jimu.routing"] == "host"
-    assert parsed["jimu.debug"] is False
     assert raw_ini("production.ini").get("logger_root", "level") == "WARNING"
 
 
@@ -82,7 +81,6 @@ def test_development_settings_parse():
     parsed = parse_settings(app_settings("development.ini"), {})
     assert parsed["jimu.database_url"] == "postgresql+psycopg://postgres@127.0.0.1:5432/jimu"
     assert parsed["jimu.redis_url"] == "redis://127.0.0.1:6379/0"
-    assert parsed["jimu.debug"] is True
     assert len(parsed["jimu.secret_key"]) >= 32
     assert "DEVELOPMENT" in parsed["jimu.secret_key"].upper()
     server = raw_ini("development.ini")

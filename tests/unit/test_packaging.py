@@ -23,3 +23,23 @@ def test_every_package_is_listed_in_setup_cfg():
 def test_every_addon_has_a_manifest_beside_its_init():
     for init in (ROOT / "addons").glob("*/__init__.py"):
         assert (init.parent / "manifest.toml").exists(), init.parent.name
+
+
+def test_wheel_carries_templates_static_files_and_catalogues(tmp_path):
+    """`pip install .` users get every non-Python file the app needs."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, timeout=300)
+    wheel = next(tmp_path.glob("jimu_crm-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for source in ROOT.glob("**/*"):
+        if source.suffix not in {".pt", ".css", ".svg", ".po", ".json", ".toml", ".mako"}:
+            continue
+        relative = source.relative_to(ROOT)
+        if relative.parts[0] not in MAPPING or relative.name == "pyproject.toml":
+            continue
+        packaged = "/".join(["jimucrm", *relative.parts])
+        assert packaged in names, f"{relative} is missing from the wheel"

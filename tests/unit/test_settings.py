@@ -56,3 +56,21 @@ def test_malformed_setting_is_named(name, value):
 def test_malformed_environment_value_names_the_variable():
     with pytest.raises(ConfigurationError, match="JIMU_DATABASE_URL"):
         parse_settings(GOOD, environ={"JIMU_DATABASE_URL": "sqlite:///x.db"})
+
+
+def test_unknown_jimu_setting_is_refused():
+    with pytest.raises(ConfigurationError, match="jimu.databse_url is unknown"):
+        parse_settings({**GOOD, "jimu.databse_url": "x"}, environ={})
+
+
+def test_config_file_never_falls_back_to_embedded_servers(tmp_path, monkeypatch):
+    from jimucrm.core.cli.environment import Environment
+
+    for name in ("JIMU_DATABASE_URL", "JIMU_REDIS_URL", "JIMU_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    ini = tmp_path / "site.ini"
+    ini.write_text("[app:main]\nuse = egg:jimu-crm\njimu.redis_url = redis://127.0.0.1:6379/0\n")
+    environment = Environment(config_file=ini, data_dir=tmp_path / "data")
+    with pytest.raises(ConfigurationError, match="jimu.database_url is missing"):
+        environment.settings
+    assert not (tmp_path / "data").exists()  # nothing embedded was started
