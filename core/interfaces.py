@@ -89,3 +89,57 @@ class IServeStarting(Interface):
     data_dir = Attribute("pathlib.Path of the data directory")
     echo = Attribute("Callable printing one line to the terminal")
     base_url = Attribute("The URL the web server listens on, without a trailing slash")
+
+
+class ICryptoProvider(Interface):
+    """The deployment's cryptography, chosen by ``jimu.crypto`` (standard | national).
+
+    Everything that encrypts, signs, hashes or checks passwords goes through this
+    interface, so a private install swaps AES/Ed25519/SHA-256/Argon2id for
+    SM4/SM2/SM3/PBKDF2-HMAC-SM3 by configuration alone. Byte strings in and out;
+    keys are the provider's own serialisations (see each method).
+    """
+
+    name = Attribute("'standard' or 'national'")
+
+    def generate_symmetric_key() -> bytes:
+        """A fresh random key for :meth:`encrypt` (32 bytes AES-256, 16 bytes SM4)."""
+
+    def encrypt(key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
+        """Authenticated encryption (AES-256-GCM / SM4-GCM): nonce ‖ ciphertext ‖ tag."""
+
+    def decrypt(key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes:
+        """Inverse of :meth:`encrypt`; raises ``CryptoError`` if anything was altered."""
+
+    def generate_signing_key() -> tuple[bytes, bytes]:
+        """A (private, public) key pair for :meth:`sign`, as PEM."""
+
+    def sign(private_key: bytes, message: bytes) -> bytes:
+        """A signature (Ed25519 raw / SM2 DER with the GB/T 32918 user ID)."""
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        """True only for a valid signature; malformed input is False, never an exception."""
+
+    def generate_encryption_key() -> tuple[bytes, bytes]:
+        """A (private, public) key pair for :meth:`asymmetric_encrypt`, as PEM."""
+
+    def asymmetric_encrypt(public_key: bytes, plaintext: bytes) -> bytes:
+        """Public-key encryption (X25519 ECIES / SM2 encryption, C1C3C2)."""
+
+    def asymmetric_decrypt(private_key: bytes, ciphertext: bytes) -> bytes:
+        """Inverse of :meth:`asymmetric_encrypt`; raises ``CryptoError`` when tampered."""
+
+    def hash(data: bytes) -> bytes:
+        """Digest (SHA-256 / SM3)."""
+
+    def hmac(key: bytes, data: bytes) -> bytes:
+        """Keyed digest (HMAC-SHA-256 / HMAC-SM3); used for blind indexes."""
+
+    def hash_password(password: str) -> str:
+        """A self-describing password hash (Argon2id / PBKDF2-HMAC-SM3)."""
+
+    def verify_password(password_hash: str, password: str) -> bool:
+        """True when ``password`` matches ``password_hash`` (constant time)."""
+
+    def needs_rehash(password_hash: str) -> bool:
+        """True when the hash uses another scheme or weaker parameters than configured."""
