@@ -257,11 +257,22 @@ class App:
 # ---------------------------------------------------------------- phase 1: provisioning
 
 
+def tenant_script(provisioner: Any, connection: sqlalchemy.Connection, schema: str) -> str:
+    """The DDL script ``create`` runs for a new tenant, for ``schema``.
+
+    Where the provisioner compiles one script per addon set, the set a tenant created
+    without ``addons=`` gets (``default_addons()``).
+    """
+    if hasattr(provisioner, "default_addons"):
+        return provisioner.tenant_script(connection, schema, provisioner.default_addons())
+    return provisioner.tenant_script(connection, schema)
+
+
 def bench_provisioning(app: App, servers_: Servers, count: int) -> dict[str, Any]:
     """``Provisioner.create`` vs. the same DDL as plain SQL, alternated tenant by tenant."""
     with app.engine.connect() as connection:
         raw_schemas = [f"bench_raw_{i:05d}" for i in range(count + 1)]
-        scripts = [app.provisioner.tenant_script(connection, schema) for schema in raw_schemas]
+        scripts = [tenant_script(app.provisioner, connection, schema) for schema in raw_schemas]
     statements = scripts[0].count(";\n")
     app_ns: list[int] = []
     raw_ns: list[int] = []
