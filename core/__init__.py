@@ -14,6 +14,7 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.router import Router
 
+from .addons import include_addons
 from .settings import ConfigurationError, parse_settings
 
 __all__ = ["ConfigurationError", "configure", "main"]
@@ -31,7 +32,7 @@ def configure(settings: Mapping[str, Any] | None = None) -> Configurator:
     config.include(".")
     for name in settings["jimu.includes"]:
         config.include(name)
-    config.include(".addons")
+    include_addons(config)
     config.commit()
     return config
 
@@ -44,9 +45,12 @@ def main(global_config: Mapping[str, Any] | None = None, **settings: Any) -> Rou
 def includeme(config: Configurator) -> None:
     config.add_request_method(lambda request: None, "tenant", reify=True)
     config.include(".predicates")
+    config.include(".addons")
     config.include(".db")
+    config.include(".cache")
     config.include(".i18n")
     config.include(".menus")
+    config.include(".panels")
     config.include(".migrations")
     config.include(".celery")
     config.include(".views")

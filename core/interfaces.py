@@ -17,6 +17,7 @@ class ITenant(Interface):
     name = Attribute("Display name shown in the header")
     schema_name = Attribute("PostgreSQL schema holding all of the tenant's data")
     status = Attribute("'active' or 'archived'")
+    addons = Attribute("frozenset of the names of the addons the tenant has enabled")
 
 
 class ITenantDirectory(Interface):
@@ -28,8 +29,8 @@ class ITenantDirectory(Interface):
     def by_host(host: str) -> ITenant | None:
         """Return the tenant served at that host name, or None."""
 
-    def forget(slug: str) -> None:
-        """Drop any cached entry for ``slug`` (after a change to that tenant)."""
+    def invalidate() -> None:
+        """A tenant changed: drop cached answers in every process."""
 
 
 class IDatabase(Interface):
@@ -44,24 +45,12 @@ class IDatabase(Interface):
         """Return a new ORM session bound with :meth:`bind_for`."""
 
 
-class ITenantProvisioned(Interface):
-    """Event: a tenant's schema was just created, inside the provisioning transaction.
-
-    Subscribers add what every new tenant needs (security creates the admin user;
-    an addon may load its default data, and its demo data when ``demo`` is true).
-    """
-
-    tenant = Attribute("The ITenant just created")
-    session = Attribute("ORM session bound to the new tenant's schema")
-    admin_email = Attribute("E-mail for the tenant's first admin, or None")
-    admin_password = Attribute("Password for the first admin (plain text, never stored)")
-    demo = Attribute("True when the tenant should be filled with sample data")
-
 
 class IMenuItem(Interface):
     """One entry of the main menu, contributed by a package or addon."""
 
     name = Attribute("Unique key, e.g. 'contacts'")
+    addon = Attribute("The addon that contributed it, or None for core packages")
     title = Attribute("TranslationString shown in the menu")
     route = Attribute("Route name the entry links to")
     order = Attribute("Sort key; lower comes first")
@@ -74,21 +63,8 @@ class IMigrationBranch(Interface):
     name = Attribute("Branch label, e.g. 'security' or the addon's name")
     location = Attribute("Folder holding the branch's revision files")
     scope = Attribute("'tenant' (runs in every tenant schema) or 'public'")
+    addon = Attribute("The addon owning the branch, or None for core packages")
 
-
-class IServeStarting(Interface):
-    """Event: ``jimu serve`` is about to start serving; the database is reachable.
-
-    Subscribers prepare what serving needs (tenants upgrades the schemas and, on
-    the embedded default, creates the demo tenant) and may ``echo`` a line to the
-    operator's terminal.
-    """
-
-    registry = Attribute("The application registry")
-    embedded = Attribute("True when PostgreSQL and Redis are the embedded ones")
-    data_dir = Attribute("pathlib.Path of the data directory")
-    echo = Attribute("Callable printing one line to the terminal")
-    base_url = Attribute("The URL the web server listens on, without a trailing slash")
 
 
 class ICryptoProvider(Interface):
@@ -143,3 +119,40 @@ class ICryptoProvider(Interface):
 
     def needs_rehash(password_hash: str) -> bool:
         """True when the hash uses another scheme or weaker parameters than configured."""
+
+
+class IAddonCatalogue(Interface):
+    """Every installed addon: manifests, dependency order, per-addon registries.
+
+    ``composed(names)`` is the component registry a tenant with the enabled
+    addons ``names`` sees: each addon's own registry, dependents before their
+    dependencies (so an override wins over what it overrides), then the base
+    registry of core, tenants and security. One registry per distinct set.
+    """
+
+    manifests = Attribute("dict: addon name -> Manifest")
+    order = Attribute("Addon names, every addon after those it depends on")
+
+    def composed(names):
+        """The registry for a tenant whose enabled addons are ``names`` (a frozenset)."""
+
+    def check_set(names):
+        """Raise AddonGraphError if ``names`` cannot be enabled together."""
+
+    def addon_of(package_name):
+        """The addon whose package holds the dotted module ``package_name``, or None."""
+
+
+class ICacheGeneration(Interface):
+    """A deployment-wide counter: bumping it tells every process its caches are stale.
+
+    Processes compare the counter they cached with against :meth:`current` before
+    trusting a cached entry (one Redis read), so a change made by one process (a
+    tenant archived, an addon enabled) shows at once in every web and worker process.
+    """
+
+    def current() -> int:
+        """The counter's value now."""
+
+    def bump() -> None:
+        """Invalidate every process's caches."""

@@ -9,7 +9,10 @@ from pyramid.i18n import TranslationString
 from pyramid.request import Request
 from zope.interface import implementer
 
+from .addons import fill_ui_slot
 from .interfaces import IMenuItem
+
+MAIN_MENU = "main_menu"
 
 
 @implementer(IMenuItem)
@@ -20,6 +23,7 @@ class MenuItem:
     route: str
     order: int = 100
     permission: str = "view"
+    addon: str | None = None
 
 
 def add_menu_item(
@@ -35,7 +39,8 @@ def add_menu_item(
 
     The entry shows only to users who hold ``permission`` in the current tenant.
     """
-    item = MenuItem(name, title, route, order, permission)
+    addon = fill_ui_slot(config, MAIN_MENU)
+    item = MenuItem(name, title, route, order, permission, addon)
 
     def register() -> None:
         config.registry.registerUtility(item, IMenuItem, name=name)
@@ -45,9 +50,11 @@ def add_menu_item(
 
 def menu_items(request: Request) -> list[MenuItem]:
     """The entries the current user may see, in menu order."""
-    if request.tenant is None:
+    tenant = request.tenant
+    if tenant is None:
         return []
-    items = [item for _, item in request.registry.getUtilitiesFor(IMenuItem)]
+    items = [item for _, item in request.registry.getUtilitiesFor(IMenuItem)
+             if item.addon is None or item.addon in tenant.addons]
     return sorted(
         (item for item in items if request.has_permission(item.permission)),
         key=lambda item: (item.order, item.name),
@@ -55,5 +62,6 @@ def menu_items(request: Request) -> list[MenuItem]:
 
 
 def includeme(config: Configurator) -> None:
+    config.add_ui_slot(MAIN_MENU, "The main menu in the header: one entry per module.")
     config.add_directive("add_menu_item", add_menu_item)
     config.add_request_method(menu_items, "menu_items", reify=True)

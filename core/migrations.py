@@ -13,7 +13,7 @@ from pyramid.path import AssetResolver
 from zope.interface import implementer
 from zope.interface.interfaces import IComponentLookup
 
-from .interfaces import IMigrationBranch
+from .interfaces import IAddonCatalogue, IMigrationBranch
 
 
 @implementer(IMigrationBranch)
@@ -22,6 +22,7 @@ class MigrationBranch:
     name: str
     location: Path
     scope: str = "tenant"
+    addon: str | None = None
 
 
 def add_migration_branch(
@@ -31,7 +32,8 @@ def add_migration_branch(
     if scope not in {"tenant", "public"}:
         raise ValueError(f"migration branch {name}: scope must be 'tenant' or 'public'")
     location = Path(AssetResolver().resolve(spec).abspath())
-    branch = MigrationBranch(name, location, scope)
+    addon = config.registry.getUtility(IAddonCatalogue).addon_of(config.package_name)
+    branch = MigrationBranch(name, location, scope, addon)
 
     def register() -> None:
         config.registry.registerUtility(branch, IMigrationBranch, name=f"{scope}:{name}")

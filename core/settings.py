@@ -100,6 +100,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.secret_key", _secret),
     Setting("jimu.includes", _word_list, "jimucrm.tenants jimucrm.security"),
     Setting("jimu.routing", _routing, "both"),
+    # Addons a new tenant starts with ("*": every installed addon).
+    Setting("jimu.default_addons", _word_list, "*"),
     Setting("jimu.base_domain", _text, ""),
     Setting("jimu.default_tenant", _text, ""),
     Setting("jimu.default_locale", _locale, "zh_CN"),

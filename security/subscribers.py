@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.events import subscriber
 
-from jimucrm.core.interfaces import ITenantProvisioned
+from jimucrm.core.events import ITenantProvisioned
 
 from .models import User
 from .passwords import hash_password

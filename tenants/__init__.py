@@ -5,10 +5,11 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.tweens import EXCVIEW, MAIN
 
-from jimucrm.core.interfaces import IDatabase, ITenantDirectory
+from jimucrm.core.interfaces import ICacheGeneration, IDatabase, ITenantDirectory
 
 from .directory import TenantDirectory
-from .interfaces import ITenantProvisioner
+from .addons import TenantAddons
+from .interfaces import ITenantAddons, ITenantProvisioner
 from .provisioning import Provisioner
 
 
@@ -17,15 +18,18 @@ def includeme(config: Configurator) -> None:
     config.add_migration_branch("platform", "jimucrm.tenants:migrations/versions",
                                 scope="public")
     config.add_message_catalogues("jimucrm.tenants:locale")
+    config.add_extension_points("jimucrm.tenants.interfaces")
 
     def register() -> None:
         directory = TenantDirectory(
             config.registry.getUtility(IDatabase),
+            config.registry.getUtility(ICacheGeneration),
             base_domain=settings["jimu.base_domain"],
             ttl=settings["jimu.tenant_cache_seconds"],
         )
         config.registry.registerUtility(directory, ITenantDirectory)
         config.registry.registerUtility(Provisioner(config.registry), ITenantProvisioner)
+        config.registry.registerUtility(TenantAddons(config.registry), ITenantAddons)
 
     config.action("jimu.tenants.services", register)
     # Below the exception view, so an unknown tenant gets the 404 page.

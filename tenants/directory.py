@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from zope.interface import implementer
 
-from jimucrm.core.interfaces import IDatabase, ITenant, ITenantDirectory
+from jimucrm.core.interfaces import ICacheGeneration, IDatabase, ITenant, ITenantDirectory
 
-from .models import Domain, Tenant
+from .models import Domain, Tenant, TenantAddon
 
 
 @implementer(ITenant)
@@ -24,10 +24,11 @@ class TenantInfo:
     name: str
     schema_name: str
     status: str
+    addons: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, row: Tenant) -> TenantInfo:
-        return cls(row.id, row.slug, row.name, row.schema_name, row.status)
+    def of(cls, row: Tenant, addons: frozenset[str] = frozenset()) -> TenantInfo:
+        return cls(row.id, row.slug, row.name, row.schema_name, row.status, addons)
 
     @property
     def active(self) -> bool:
@@ -38,16 +39,18 @@ class TenantInfo:
 class TenantDirectory:
     """Looks tenants up in the public schema.
 
-    Answers are cached for ``ttl`` seconds, so a change made by another process
-    (``jimu tenant archive``) shows within that time; this process's own changes
-    call :meth:`forget` and show at once.
+    Answers are cached for ``ttl`` seconds and only while the deployment's cache
+    generation is unchanged, so a change made by any process (``jimu tenant
+    archive``, an addon enabled) shows at once everywhere.
     """
 
-    def __init__(self, database: IDatabase, *, base_domain: str = "", ttl: float = 5.0) -> None:
+    def __init__(self, database: IDatabase, generation: ICacheGeneration, *,
+                 base_domain: str = "", ttl: float = 5.0) -> None:
         self._database = database
+        self._generation = generation
         self._base_domain = base_domain.lower().strip(".")
         self._ttl = ttl
-        self._cache: dict[tuple[str, str], tuple[float, TenantInfo | None]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, int, TenantInfo | None]] = {}
         self._lock = threading.Lock()
 
     def by_slug(self, slug: str) -> TenantInfo | None:
@@ -57,28 +60,35 @@ class TenantDirectory:
         host = host.split(":", 1)[0].lower().rstrip(".")
         return self._cached(("host", host), lambda: self._load_host(host))
 
-    def forget(self, slug: str) -> None:
+    def invalidate(self) -> None:
+        """A tenant changed: every process drops its cached answers."""
+        self._generation.bump()
         with self._lock:
-            self._cache = {
-                key: entry for key, entry in self._cache.items()
-                if key != ("slug", slug) and (entry[1] is None or entry[1].slug != slug)
-            }
+            self._cache.clear()
 
     def _cached(self, key, load) -> TenantInfo | None:
+        if not self._ttl:
+            return load()
         now = time.monotonic()
+        generation = self._generation.current()
         entry = self._cache.get(key)
-        if entry is not None and entry[0] > now:
-            return entry[1]
+        if entry is not None and entry[0] > now and entry[1] == generation:
+            return entry[2]
         value = load()
-        if self._ttl:
-            with self._lock:
-                self._cache[key] = (now + self._ttl, value)
+        with self._lock:
+            self._cache[key] = (now + self._ttl, generation, value)
         return value
 
     def _load(self, *criteria) -> TenantInfo | None:
         with self._database.session() as session:
             row = session.scalars(select(Tenant).where(*criteria)).one_or_none()
-            return TenantInfo.of(row) if row is not None else None
+            return self._info(session, row) if row is not None else None
+
+    @staticmethod
+    def _info(session, row: Tenant) -> TenantInfo:
+        addons = session.scalars(select(TenantAddon.addon).where(
+            TenantAddon.tenant_id == row.id, TenantAddon.enabled.is_(True))).all()
+        return TenantInfo.of(row, frozenset(addons))
 
     def _load_host(self, host: str) -> TenantInfo | None:
         with self._database.session() as session:
@@ -86,7 +96,7 @@ class TenantDirectory:
                 select(Tenant).join(Domain).where(Domain.host == host)
             ).one_or_none()
             if row is not None:
-                return TenantInfo.of(row)
+                return self._info(session, row)
         suffix = "." + self._base_domain
         if self._base_domain and host.endswith(suffix):
             label = host[: -len(suffix)]

@@ -16,3 +16,16 @@ class ITenantProvisioner(Interface):
 
     def all():
         """Every tenant in slug order."""
+
+
+class ITenantAddons(Interface):
+    """Which addons a tenant has enabled, and switching them on and off."""
+
+    def enabled(slug):
+        """The names of the addons ``slug`` has enabled."""
+
+    def enable(slug, names):
+        """Enable ``names`` with their dependencies (migrations, data); return the new ones."""
+
+    def disable(slug, names):
+        """Disable ``names`` keeping their data; refused while an enabled addon needs one."""

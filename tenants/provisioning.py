@@ -1,14 +1,16 @@
 """Creating and archiving tenants.
 
-A tenant's schema is created by one compiled DDL script (built once per process
-from the tenant metadata, with the schema name left as a token) and stamped with
-the head of every migration branch, all in one transaction: provisioning either
-happens whole or not at all, and running it again changes nothing.
+A tenant's schema is created by one DDL script compiled once per process and
+addon set (from the tenant metadata, with the schema name left as a token) and
+stamped with the head of every migration branch it runs, all in one
+transaction: provisioning happens whole or not at all, and running it again
+changes nothing.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,12 +30,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 from zope.interface import implementer
 
-from jimucrm.core.interfaces import IDatabase, ITenantDirectory, ITenantProvisioned
+from jimucrm.core.addons.data import load_data_file
+from jimucrm.core.addons.graph import closure
+from jimucrm.core.events import ITenantProvisioned, notify
+from jimucrm.core.interfaces import IAddonCatalogue, IDatabase, ITenantDirectory
 from jimucrm.core.models import TENANT_SCHEMA, TenantBase
 
 from .directory import TenantInfo
+from .interfaces import ITenantProvisioner
 from .migrate import VERSION_TABLE, target_heads
-from .models import Tenant
+from .models import Tenant, TenantAddon
 from .slugs import schema_for, validate_slug
 
 SCHEMA_TOKEN = f"__[SCHEMA_{TENANT_SCHEMA}]"
@@ -60,41 +66,61 @@ class TenantProvisioned:
     demo: bool = False
 
 
-def compile_tenant_ddl(connection: Connection, heads: tuple[str, ...]) -> str:
+def tables_for(catalogue, addons: Iterable[str]) -> list[Table]:
+    """The tenant tables of core packages and of ``addons``, in dependency order."""
+    chosen = set(addons)
+    owners = {mapper.local_table: catalogue.addon_of(mapper.class_.__module__)
+              for mapper in TenantBase.registry.mappers}
+    return [table for table in TenantBase.metadata.sorted_tables
+            if owners.get(table, table.info.get("addon")) in chosen | {None}]
+
+
+def compile_tenant_ddl(connection: Connection, tables: list[Table],
+                       heads: tuple[str, ...]) -> str:
     """The whole tenant schema as one SQL script, the schema name left as a token."""
     dialect = connection.dialect
     translate = {TENANT_SCHEMA: TENANT_SCHEMA}  # renders the schema as a token
-    statements = [f'CREATE SCHEMA {SCHEMA_TOKEN}']
-    for table in TenantBase.metadata.sorted_tables:
-        statements.append(str(CreateTable(table).compile(
-            dialect=dialect, schema_translate_map=translate)).strip())
-        for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
-            statements.append(str(CreateIndex(index).compile(
-                dialect=dialect, schema_translate_map=translate)).strip())
-    statements.append(str(CreateTable(_VERSION).compile(
-        dialect=dialect, schema_translate_map=translate)).strip())
-    for head in heads:
-        stamp = insert(_VERSION).values(version_num=head)
-        statements.append(str(stamp.compile(
-            dialect=dialect, schema_translate_map=translate,
-            compile_kwargs={"literal_binds": True})))
+
+    def compiled(element, **kw) -> str:
+        return str(element.compile(dialect=dialect, schema_translate_map=translate, **kw)).strip()
+
+    statements = [f"CREATE SCHEMA {SCHEMA_TOKEN}"]
+    for table in tables:
+        statements.append(compiled(CreateTable(table)))
+        statements.extend(compiled(CreateIndex(index))
+                          for index in sorted(table.indexes, key=lambda ix: ix.name or ""))
+    statements.append(compiled(CreateTable(_VERSION)))
+    statements.extend(compiled(insert(_VERSION).values(version_num=head),
+                               compile_kwargs={"literal_binds": True}) for head in heads)
     return ";\n".join(statements) + ";\n"
 
 
+@implementer(ITenantProvisioner)
 class Provisioner:
     """Creates, finds and archives tenants in the platform registry."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.database: IDatabase = registry.getUtility(IDatabase)
-        self._script: str | None = None
+        self.catalogue = registry.getUtility(IAddonCatalogue)
+        self._scripts: dict[frozenset[str], str] = {}
 
-    def tenant_script(self, connection: Connection, schema_name: str) -> str:
-        """The DDL script for one schema (compiled once, then only substituted)."""
-        if self._script is None:
-            self._script = compile_tenant_ddl(connection, target_heads(self.registry, "tenant"))
+    def default_addons(self) -> frozenset[str]:
+        """What a new tenant starts with: ``jimu.default_addons`` and their dependencies."""
+        wanted = self.registry.settings["jimu.default_addons"]
+        names = self.catalogue.order if wanted == ["*"] else wanted
+        return frozenset(closure(self.catalogue.manifests, names))
+
+    def tenant_script(self, connection: Connection, schema_name: str,
+                      addons: frozenset[str]) -> str:
+        """The DDL script for one schema (compiled once per addon set, then substituted)."""
+        script = self._scripts.get(addons)
+        if script is None:
+            script = self._scripts[addons] = compile_tenant_ddl(
+                connection, tables_for(self.catalogue, addons),
+                target_heads(self.registry, "tenant", addons))
         quoted = connection.dialect.identifier_preparer.quote_schema(schema_name)
-        return self._script.replace(SCHEMA_TOKEN, quoted)
+        return script.replace(SCHEMA_TOKEN, quoted)
 
     def create(
         self,
@@ -104,10 +130,14 @@ class Provisioner:
         admin_email: str | None = None,
         admin_password: str | None = None,
         demo: bool = False,
+        addons: Iterable[str] | None = None,
     ) -> tuple[TenantInfo, bool]:
         """Provision ``slug``; return the tenant and whether it was created now."""
         validate_slug(slug)
         schema_name = schema_for(slug)
+        chosen = (self.default_addons() if addons is None
+                  else frozenset(closure(self.catalogue.manifests, addons)))
+        self.catalogue.check_set(chosen)
         with self.database.engine.begin() as connection:
             # Two concurrent creates of one slug: the second waits, then finds it.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
@@ -121,15 +151,27 @@ class Provisioner:
             row = Tenant(slug=slug, name=name, schema_name=schema_name, status="active")
             session.add(row)
             session.flush()
-            connection.exec_driver_sql(self.tenant_script(connection, schema_name))
-            tenant = TenantInfo.of(row)
+            session.add_all(TenantAddon(tenant_id=row.id, addon=addon, enabled=True,
+                                        data_loaded=True) for addon in sorted(chosen))
+            session.flush()
+            connection.exec_driver_sql(self.tenant_script(connection, schema_name, chosen))
+            tenant = TenantInfo.of(row, chosen)
             tenant_session = Session(bind=connection.execution_options(
                 schema_translate_map={TENANT_SCHEMA: schema_name}))
-            self.registry.notify(TenantProvisioned(
-                tenant, tenant_session, admin_email, admin_password, demo))
+            self._load_data(tenant_session, chosen, demo)
+            notify(self.registry, TenantProvisioned(
+                tenant, tenant_session, admin_email, admin_password, demo), chosen)
             tenant_session.flush()
-        self.registry.getUtility(ITenantDirectory).forget(slug)
+        self.registry.getUtility(ITenantDirectory).invalidate()
         return tenant, True
+
+    def _load_data(self, session: Session, addons: frozenset[str], demo: bool) -> None:
+        for addon in self.catalogue.order:
+            if addon not in addons:
+                continue
+            manifest = self.catalogue.manifests[addon]
+            for relative in manifest.data + (manifest.demo if demo else ()):
+                load_data_file(session, manifest, relative)
 
     def archive(self, slug: str) -> TenantInfo:
         """Mark ``slug`` archived: its schema and data stay, its URLs answer 410."""
@@ -140,11 +182,16 @@ class Provisioner:
             row.status = "archived"
             row.archived_at = datetime.now(UTC)
             tenant = TenantInfo.of(row)
-        self.registry.getUtility(ITenantDirectory).forget(slug)
+        self.registry.getUtility(ITenantDirectory).invalidate()
         return tenant
 
     def all(self) -> list[TenantInfo]:
-        """Every tenant, by slug."""
+        """Every tenant, by slug, with its enabled addons."""
         with self.database.session() as session:
-            return [TenantInfo.of(row) for row in
-                    session.scalars(select(Tenant).order_by(Tenant.slug))]
+            enabled: dict[int, set[str]] = {}
+            for tenant_id, addon in session.execute(
+                    select(TenantAddon.tenant_id, TenantAddon.addon)
+                    .where(TenantAddon.enabled.is_(True))):
+                enabled.setdefault(tenant_id, set()).add(addon)
+            return [TenantInfo.of(row, frozenset(enabled.get(row.id, ())))
+                    for row in session.scalars(select(Tenant).order_by(Tenant.slug))]

@@ -45,9 +45,9 @@ def migrate_tenant(registry: Registry, tenant: TenantInfo) -> bool:
         # Two `migrate` runs at once: the second waits for this tenant, then skips it.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                            {"key": zlib.crc32(tenant.schema_name.encode())})
-        if not pending(connection, registry, "tenant", tenant.schema_name):
+        if not pending(connection, registry, "tenant", tenant.schema_name, tenant.addons):
             return False
-        upgrade_schema(connection, registry, "tenant", tenant.schema_name)
+        upgrade_schema(connection, registry, "tenant", tenant.schema_name, tenant.addons)
         return True
 
 

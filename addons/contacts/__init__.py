@@ -19,4 +19,3 @@ def includeme(config: Configurator) -> None:
     config.add_route("contact", "/contacts/{id}")
     config.add_menu_item("contacts", _("Contacts"), "contacts", order=20)
     config.scan(".views")
-    config.scan(".subscribers")

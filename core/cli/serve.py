@@ -21,7 +21,7 @@ from zope.interface import implementer
 
 from ..embedded import terminate
 from ..i18n import _
-from ..interfaces import IServeStarting
+from ..events import IServeStarting
 from .environment import Environment
 
 

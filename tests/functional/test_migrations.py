@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from jimucrm.core.cli import cli
 from jimucrm.core.interfaces import IDatabase
+from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.migrate import current_heads, target_heads, upgrade_schema
 
 COLUMNS = """
@@ -28,12 +29,14 @@ def _shape(connection, schema):
 def test_provisioned_schema_equals_migrated_schema(registry, tenant):
     """The compiled DDL script and the Alembic branches describe the same schema."""
     database = registry.getUtility(IDatabase)
+    addons = registry.getUtility(ITenantProvisioner).default_addons()
     with database.engine.begin() as connection:
         connection.execute(text("CREATE SCHEMA t_migrated_probe"))
-        upgrade_schema(connection, registry, "tenant", "t_migrated_probe")
+        upgrade_schema(connection, registry, "tenant", "t_migrated_probe", addons)
         migrated = _shape(connection, "t_migrated_probe")
         provisioned = _shape(connection, tenant.schema_name)
-        assert current_heads(connection, "t_migrated_probe") == target_heads(registry, "tenant")
+        assert current_heads(connection, "t_migrated_probe") == \
+            target_heads(registry, "tenant", addons)
         connection.execute(text("DROP SCHEMA t_migrated_probe CASCADE"))
     assert migrated == provisioned
 
@@ -56,9 +59,11 @@ def test_migrate_all_reports_failures_and_goes_on(registry, make_tenant, servers
         env={"JIMU_SECRET_KEY": settings["jimu.secret_key"]})
     assert result.exit_code == 1, result.output
     assert broken.slug in result.output
+    heads = target_heads(registry, "tenant", registry.getUtility(ITenantProvisioner)
+                         .default_addons())
     with database.engine.connect() as connection:
-        assert current_heads(connection, behind.schema_name) == target_heads(registry, "tenant")
-        assert current_heads(connection, broken.schema_name) != target_heads(registry, "tenant")
+        assert current_heads(connection, behind.schema_name) == heads
+        assert current_heads(connection, broken.schema_name) != heads
         assert connection.execute(text(f"SELECT count(*) FROM {behind.schema_name}.contacts")
                                   ).scalar() == 0
 

@@ -39,7 +39,8 @@ def test_provisioning_twice_is_harmless(registry, make_tenant):
 def test_new_tenant_schema_is_at_migration_heads(registry, tenant):
     database = registry.getUtility(IDatabase)
     with database.engine.connect() as connection:
-        assert current_heads(connection, tenant.schema_name) == target_heads(registry, "tenant")
+        assert current_heads(connection, tenant.schema_name) == target_heads(
+            registry, "tenant", registry.getUtility(ITenantProvisioner).default_addons())
 
 
 def test_demo_tenant_has_chinese_sample_data(registry, make_tenant):
@@ -86,7 +87,7 @@ def test_cli_create_is_idempotent(servers, settings, registry):
 
 def test_failed_provisioning_leaves_nothing(registry, config):
     """A subscriber failing mid-provisioning rolls back the tenant row and schema."""
-    from jimucrm.core.interfaces import ITenantProvisioned
+    from jimucrm.core.events import ITenantProvisioned
 
     def explode(event):
         raise RuntimeError("boom")

@@ -1,0 +1,54 @@
+"""Panels: pieces of page that packages and addons put into named UI slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from pyramid.config import Configurator
+from pyramid.renderers import render
+from pyramid.request import Request
+
+from .addons import fill_ui_slot
+
+HOME = "home"
+
+
+@dataclass(frozen=True)
+class Panel:
+    slot: str
+    renderer: str
+    order: int
+    permission: str
+    addon: str | None
+
+
+def add_panel(config: Configurator, slot: str, renderer: str, *, order: int = 100,
+              permission: str = "view") -> None:
+    """Config directive: render template ``renderer`` into UI slot ``slot``.
+
+    The template gets ``request``; the panel shows only to users holding
+    ``permission``, and only in tenants that enabled the contributing addon.
+    """
+    addon = fill_ui_slot(config, slot)
+    config.registry.jimu_panels.append(Panel(slot, renderer, order, permission, addon))
+
+
+def panels(request: Request, slot: str) -> list[Markup]:
+    """The rendered panels of ``slot`` for this request, in order."""
+    tenant = request.tenant
+    chosen = sorted(
+        (panel for panel in request.registry.jimu_panels
+         if panel.slot == slot
+         and (panel.addon is None or (tenant is not None and panel.addon in tenant.addons))
+         and request.has_permission(panel.permission)),
+        key=lambda panel: panel.order,
+    )
+    return [Markup(render(panel.renderer, {}, request=request)) for panel in chosen]  # noqa: S704 - Chameleon output is already escaped
+
+
+def includeme(config: Configurator) -> None:
+    config.registry.jimu_panels = []
+    config.add_ui_slot(HOME, "The home page below the welcome line: summary panels.")
+    config.add_directive("add_panel", add_panel)
+    config.add_request_method(panels, "panels")
