@@ -7,8 +7,8 @@ from pyramid.tweens import EXCVIEW, MAIN
 
 from jimucrm.core.interfaces import ICacheGeneration, IDatabase, ITenantDirectory
 
-from .directory import TenantDirectory
 from .addons import TenantAddons
+from .directory import TenantDirectory
 from .interfaces import ITenantAddons, ITenantProvisioner
 from .provisioning import Provisioner
 

@@ -7,8 +7,8 @@ import secrets
 
 from pyramid.events import subscriber
 
-from jimucrm.core.i18n import _
 from jimucrm.core.events import IServeStarting
+from jimucrm.core.i18n import _
 
 from .interfaces import ITenantProvisioner
 from .upgrade import migrate_tenants, upgrade_public

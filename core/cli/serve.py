@@ -20,8 +20,8 @@ from pyramid.registry import Registry
 from zope.interface import implementer
 
 from ..embedded import terminate
-from ..i18n import _
 from ..events import IServeStarting
+from ..i18n import _
 from .environment import Environment
 
 

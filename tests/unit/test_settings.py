@@ -72,5 +72,5 @@ def test_config_file_never_falls_back_to_embedded_servers(tmp_path, monkeypatch)
     ini.write_text("[app:main]\nuse = egg:jimu-crm\njimu.redis_url = redis://127.0.0.1:6379/0\n")
     environment = Environment(config_file=ini, data_dir=tmp_path / "data")
     with pytest.raises(ConfigurationError, match="jimu.database_url is missing"):
-        environment.settings
+        _ = environment.settings
     assert not (tmp_path / "data").exists()  # nothing embedded was started
