@@ -602,8 +602,8 @@ def run(args: argparse.Namespace, servers_: Servers) -> dict[str, Any]:
         "jimu.base_domain": BASE_DOMAIN,
         "jimu.tenant_cache_seconds": str(args.tenant_cache_seconds),
         "jimu.celery_eager": "false",
-        # The run's sessions are the only keys it writes to Redis; they expire on their own
-        # (other runs may share the Redis database, so nothing is deleted by pattern).
+        # The run's own keys in Redis are sessions, which expire on their own (other runs
+        # may share the Redis database, so nothing is deleted there).
         "jimu.session_timeout_seconds": str(SESSION_SECONDS),
         # Long on purpose: recycling is shown explicitly, never in the middle of a timing.
         "jimu.pool_recycle_seconds": "3600",
