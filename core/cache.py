@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import redis
 from pyramid.config import Configurator
+from sqlalchemy.engine import make_url
 from zope.interface import implementer
 
 from .interfaces import ICacheGeneration
 
-KEY = "jimu:cache-generation"
+KEY = "jimu:{deployment}:cache-generation"
 
 
 @implementer(ICacheGeneration)
 class RedisGeneration:
-    def __init__(self, client: redis.Redis, key: str = KEY) -> None:
+    def __init__(self, client: redis.Redis, key: str) -> None:
         self._client = client
         self._key = key
 
@@ -25,5 +28,10 @@ class RedisGeneration:
 
 
 def includeme(config: Configurator) -> None:
-    client = redis.Redis.from_url(config.get_settings()["jimu.redis_url"])
-    config.registry.registerUtility(RedisGeneration(client), ICacheGeneration)
+    settings = config.get_settings()
+    client = redis.Redis.from_url(settings["jimu.redis_url"])
+    # Deployments (and test runs) sharing one Redis must not invalidate each other.
+    url = make_url(settings["jimu.database_url"])
+    deployment = hashlib.sha256(f"{url.host}|{url.port}|{url.database}|{url.query}".encode())
+    key = KEY.format(deployment=deployment.hexdigest()[:16])
+    config.registry.registerUtility(RedisGeneration(client, key), ICacheGeneration)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.tweens import EXCVIEW, MAIN
 
+from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import ICacheGeneration, IDatabase, ITenantDirectory
 
 from .addons import TenantAddons
@@ -35,3 +36,7 @@ def includeme(config: Configurator) -> None:
     # Below the exception view, so an unknown tenant gets the 404 page.
     config.add_tween("jimucrm.tenants.routing.tenant_tween_factory", under=EXCVIEW, over=MAIN)
     config.scan(".subscribers")
+    config.add_route("settings_addons", "/settings/addons")
+    config.add_menu_item("settings", _("Settings"), "settings_addons", order=900,
+                         permission="admin")
+    config.scan(".views")

@@ -18,6 +18,7 @@ from zope.interface import implementer
 
 from jimucrm.core.addons.data import load_data_file
 from jimucrm.core.addons.graph import AddonGraphError, closure, dependents
+from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IAddonCatalogue, IDatabase, ITenantDirectory
 from jimucrm.core.models import TENANT_SCHEMA
 
@@ -77,7 +78,8 @@ class TenantAddons:
         names = set(names)
         unknown = sorted(names - set(self.catalogue.manifests))
         if unknown:
-            raise AddonGraphError(f"no addon named {', '.join(unknown)}")
+            raise AddonGraphError(_("There is no addon named ${name}.",
+                                    mapping={"name": ", ".join(unknown)}))
         with self.database.engine.begin() as connection:
             session = Session(bind=connection)
             tenant = self._lock(session, slug)
@@ -87,9 +89,9 @@ class TenantAddons:
             for name in sorted(names & current):
                 needing = dependents(self.catalogue.manifests, name, remaining)
                 if needing:
-                    raise AddonGraphError(
-                        f"cannot disable {name}: {', '.join(needing)} depends on it; "
-                        f"disable {', '.join(needing)} first")
+                    raise AddonGraphError(_(
+                        "${name} cannot be disabled: ${needing} depends on it. Disable "
+                        "${needing} first.", mapping={"name": name, "needing": ", ".join(needing)}))
             removed = sorted(names & current)
             for name in removed:
                 rows[name].enabled = False

@@ -1,4 +1,4 @@
-"""``jimu tenant …`` and ``jimu db …``."""
+"""``jimu tenant …``, ``jimu addon …`` and ``jimu db …``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from jimucrm.core.addons import AddonGraphError
 from jimucrm.core.cli.environment import Environment
+from jimucrm.core.cli.scaffold import new_addon
 from jimucrm.core.i18n import _
+from jimucrm.core.interfaces import IAddonCatalogue
 
-from .interfaces import ITenantProvisioner
+from .interfaces import ITenantAddons, ITenantProvisioner
 from .provisioning import TenantArchived
 from .slugs import InvalidSlug
 from .upgrade import migrate_tenants, upgrade_public
@@ -128,3 +131,77 @@ def tenant_migrate(environment: Environment, slug: str | None, all_tenants: bool
         click.echo(f"  {failed_slug}: {reason}", err=True)
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+@click.group()
+def addon() -> None:
+    """List addons, enable and disable them per tenant, scaffold new ones."""
+
+
+addon.add_command(new_addon)
+
+
+@addon.command("list")
+@click.option("--tenant", "slug", help="Show the state in this tenant only.")
+@click.pass_obj
+def addon_list(environment: Environment, slug: str | None) -> None:
+    """Every installed addon, where it comes from, and which tenants enabled it."""
+    registry = environment.registry
+    upgrade_public(registry)
+    catalogue = registry.getUtility(IAddonCatalogue)
+    tenants = [t for t in registry.getUtility(ITenantProvisioner).all() if t.active]
+    if slug is not None:
+        tenants = [t for t in tenants if t.slug == slug]
+        if not tenants:
+            raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug}))
+    table = Table(title=environment.translate(_("Addons")))
+    for heading in (_("Addon"), _("Version"), _("Package"), _("Depends on"), _("Enabled in")):
+        table.add_column(environment.translate(heading))
+    for name in catalogue.order:
+        manifest = catalogue.manifests[name]
+        enabled = [t.slug for t in tenants if name in t.addons]
+        table.add_row(name, str(manifest.version), manifest.distribution or "",
+                      ", ".join(str(r) for r in manifest.depends), ", ".join(enabled))
+    Console(width=160).print(table)
+
+
+@addon.command("enable")
+@click.argument("slug")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_obj
+def addon_enable(environment: Environment, slug: str, names: tuple[str, ...]) -> None:
+    """Enable addons NAMES (and what they depend on) for tenant SLUG."""
+    registry = environment.registry
+    upgrade_public(registry)
+    try:
+        added = registry.getUtility(ITenantAddons).enable(slug, names)
+    except LookupError:
+        raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug})) from None
+    except AddonGraphError as exc:
+        raise _fail(environment, exc.message) from None
+    if added:
+        _echo(environment, _("Enabled for ${slug}: ${names}.",
+                             mapping={"slug": slug, "names": ", ".join(added)}))
+    else:
+        _echo(environment, _("Nothing to do: already enabled."))
+
+
+@addon.command("disable")
+@click.argument("slug")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_obj
+def addon_disable(environment: Environment, slug: str, names: tuple[str, ...]) -> None:
+    """Disable addons NAMES for tenant SLUG; their data is kept."""
+    registry = environment.registry
+    upgrade_public(registry)
+    try:
+        removed = registry.getUtility(ITenantAddons).disable(slug, names)
+    except LookupError:
+        raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug})) from None
+    except AddonGraphError as exc:
+        raise _fail(environment, exc.message) from None
+    if removed:
+        _echo(environment, _("Disabled for ${slug}: ${names}. Their data is kept.",
+                             mapping={"slug": slug, "names": ", ".join(removed)}))
+    else:
+        _echo(environment, _("Nothing to do: already disabled."))

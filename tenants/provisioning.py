@@ -9,7 +9,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +23,8 @@ from sqlalchemy import (
     Table,
     insert,
     select,
-    text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 from zope.interface import implementer
@@ -139,23 +138,19 @@ class Provisioner:
                   else frozenset(closure(self.catalogue.manifests, addons)))
         self.catalogue.check_set(chosen)
         with self.database.engine.begin() as connection:
-            # Two concurrent creates of one slug: the second waits, then finds it.
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": zlib.crc32(schema_name.encode())})
-            session = Session(bind=connection)
-            existing = session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
-            if existing is not None:
-                if existing.status != "active":
-                    raise TenantArchived(slug)
-                return TenantInfo.of(existing), False
-            row = Tenant(slug=slug, name=name, schema_name=schema_name, status="active")
-            session.add(row)
-            session.flush()
-            session.add_all(TenantAddon(tenant_id=row.id, addon=addon, enabled=True,
-                                        data_loaded=True) for addon in sorted(chosen))
-            session.flush()
+            # A concurrent create of the same slug waits on the unique index, then
+            # inserts nothing: the slug's row decides who provisions.
+            tenant_id = connection.execute(
+                pg_insert(Tenant).values(slug=slug, name=name, schema_name=schema_name,
+                                         status="active")
+                .on_conflict_do_nothing().returning(Tenant.id)).scalar_one_or_none()
+            if tenant_id is None:
+                return self._existing(connection, slug), False
+            connection.execute(insert(TenantAddon), [
+                {"tenant_id": tenant_id, "addon": addon, "enabled": True, "data_loaded": True}
+                for addon in sorted(chosen)])
             connection.exec_driver_sql(self.tenant_script(connection, schema_name, chosen))
-            tenant = TenantInfo.of(row, chosen)
+            tenant = TenantInfo(tenant_id, slug, name, schema_name, "active", chosen)
             tenant_session = Session(bind=connection.execution_options(
                 schema_translate_map={TENANT_SCHEMA: schema_name}))
             self._load_data(tenant_session, chosen, demo)
@@ -164,6 +159,13 @@ class Provisioner:
             tenant_session.flush()
         self.registry.getUtility(ITenantDirectory).invalidate()
         return tenant, True
+
+    @staticmethod
+    def _existing(connection: Connection, slug: str) -> TenantInfo:
+        row = Session(bind=connection).scalars(select(Tenant).where(Tenant.slug == slug)).one()
+        if row.status != "active":
+            raise TenantArchived(slug)
+        return TenantInfo.of(row)
 
     def _load_data(self, session: Session, addons: frozenset[str], demo: bool) -> None:
         for addon in self.catalogue.order:

@@ -10,6 +10,9 @@ from pyramid.config import Configurator
 
 from jimucrm.core.i18n import _
 
+from .interfaces import IContactScorer
+from .services import CompletenessScorer
+
 
 def includeme(config: Configurator) -> None:
     config.add_migration_branch("contacts", "jimucrm.addons.contacts:migrations/versions")
@@ -18,4 +21,5 @@ def includeme(config: Configurator) -> None:
     config.add_route("contact_new", "/contacts/new")
     config.add_route("contact", "/contacts/{id}")
     config.add_menu_item("contacts", _("Contacts"), "contacts", order=20)
+    config.register_service(CompletenessScorer(), IContactScorer)
     config.scan(".views")

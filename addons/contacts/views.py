@@ -7,9 +7,12 @@ from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
+from jimucrm.core.events import notify
 from jimucrm.core.i18n import _
 
+from .events import ContactCreated
 from .forms import FIELDS, validate
+from .interfaces import IContactScorer
 from .models import Contact
 
 PAGE_SIZE = 50
@@ -54,6 +57,7 @@ def contact_new(request: Request):
     contact = Contact(**form.values)
     request.dbsession.add(contact)
     request.dbsession.flush()
+    notify(request.registry, ContactCreated(request, contact), request.tenant.addons)
     request.session.flash(request.localizer.translate(
         _("Contact ${name} saved.", mapping={"name": contact.name})))
     return HTTPSeeOther(request.route_url("contact", id=contact.id))
@@ -69,4 +73,5 @@ def contact_detail(request: Request) -> dict:
     contact = request.dbsession.get(Contact, contact_id)
     if contact is None:
         raise HTTPNotFound()
-    return {"contact": contact}
+    score = request.find_service(IContactScorer).score(contact)
+    return {"contact": contact, "score": score}

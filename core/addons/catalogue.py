@@ -10,6 +10,7 @@ from zope.interface import implementer
 from zope.interface.interface import InterfaceClass
 from zope.interface.registry import Components
 
+from ..i18n import _
 from ..interfaces import IAddonCatalogue
 from .graph import AddonGraphError, closure, topological_order
 from .manifest import Manifest
@@ -94,20 +95,22 @@ class AddonCatalogue:
         names = set(names)
         unknown = sorted(names - set(self.manifests))
         if unknown:
-            raise AddonGraphError(f"no addon named {', '.join(unknown)}")
+            raise AddonGraphError(_("There is no addon named ${name}.",
+                                    mapping={"name": ", ".join(unknown)}))
         missing = closure(self.manifests, names) - names
         if missing:
-            raise AddonGraphError(
-                f"enable {', '.join(sorted(missing))} too: the chosen addons depend on it")
+            raise AddonGraphError(_("Enable ${names} too: the chosen addons depend on it.",
+                                    mapping={"names": ", ".join(sorted(missing))}))
         for point in self.points.values():
             overriders = sorted(point.overridden_by & names)
             for index, first in enumerate(overriders):
                 for second in overriders[index + 1:]:
                     if (first not in closure(self.manifests, [second])
                             and second not in closure(self.manifests, [first])):
-                        raise AddonGraphError(
-                            f"addons {first} and {second} both override {point.name} and "
-                            f"neither depends on the other; enable only one of them")
+                        raise AddonGraphError(_(
+                            "Addons ${first} and ${second} both replace ${point} and neither "
+                            "depends on the other; enable only one of them.",
+                            mapping={"first": first, "second": second, "point": point.name}))
 
     def composed(self, names: frozenset[str]) -> Components:
         """One registry per distinct addon set, built on first use and then shared."""

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..i18n import _
 from .manifest import Manifest
 
 
 class AddonGraphError(Exception):
-    """Missing dependency, cycle, version mismatch or duplicate name; names the addons."""
+    """Missing dependency, cycle, version mismatch or duplicate name; names the addons.
+
+    ``message`` is a TranslationString when a tenant admin may see the error
+    (enabling or disabling); start-up errors are for developers, in English.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        interpolate = getattr(self.message, "interpolate", None)
+        return interpolate() if interpolate is not None else str(self.message)
 
 
 def check_unique(manifests: Iterable[Manifest]) -> dict[str, Manifest]:
@@ -65,7 +78,7 @@ def closure(addons: dict[str, Manifest], names: Iterable[str]) -> set[str]:
         if name in result:
             continue
         if name not in addons:
-            raise AddonGraphError(f"no addon named {name}")
+            raise AddonGraphError(_("There is no addon named ${name}.", mapping={"name": name}))
         result.add(name)
         pending.extend(requirement.name for requirement in addons[name].depends)
     return result

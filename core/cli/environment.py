@@ -10,9 +10,11 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.i18n import TranslationString, make_localizer
 from pyramid.interfaces import ITranslationDirectories
+from pyramid.path import AssetResolver
 from pyramid.registry import Registry
 
 from ..embedded import EmbeddedServices, default_data_dir, read_or_create_secret
+from ..i18n import compile_catalogues
 from ..interfaces import IDatabase
 from ..settings import parse_settings
 
@@ -87,11 +89,15 @@ class Environment:
 
     def translate(self, message: str | TranslationString) -> str:
         """Translate a message for the terminal, in the deployment's default locale."""
-        if "config" not in self.__dict__:
-            return str(message)
-        dirs = self.registry.queryUtility(ITranslationDirectories, default=[])
-        localizer = make_localizer(self.settings["jimu.default_locale"], dirs)
-        return localizer.translate(message)
+        if "config" in self.__dict__:
+            dirs = self.registry.queryUtility(ITranslationDirectories, default=[])
+            locale = self.settings["jimu.default_locale"]
+        else:
+            # No app yet (e.g. `jimu addon new`): core's own catalogue is enough.
+            dirs = [str(compile_catalogues(Path(AssetResolver().resolve(
+                "jimucrm.core:locale").abspath())))]
+            locale = os.environ.get("JIMU_DEFAULT_LOCALE", "zh_CN")
+        return make_localizer(locale, dirs).translate(message)
 
     def close(self) -> None:
         """Release the database pool and let go of any embedded server."""
