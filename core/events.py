@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pyramid.registry import Registry
 from zope.interface import Attribute, Interface
 
+from .interfaces import IAddonCatalogue
+
 
 class ITenantProvisioned(Interface):
     """Event: a tenant's schema was just created, inside the provisioning transaction.
@@ -48,9 +50,9 @@ def notify(registry: Registry, event: object, addons: Iterable[str] | None = Non
 
     Subscribers run synchronously, in the caller's transaction.
     """
-    from .interfaces import IAddonCatalogue
-
-    registry.notify(event)
-    if addons is not None:
-        catalogue = registry.getUtility(IAddonCatalogue)
-        catalogue.composed(frozenset(addons)).subscribers((event,), None)
+    if addons is None:
+        registry.notify(event)
+        return
+    # A tenant's composed registry has the application registry as its last base:
+    # one lookup reaches the platform's subscribers and the enabled addons'.
+    registry.getUtility(IAddonCatalogue).composed(frozenset(addons)).subscribers((event,), None)

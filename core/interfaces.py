@@ -6,11 +6,17 @@ and the packages above it (tenants, security, addons) implement and register the
 
 from __future__ import annotations
 
-from zope.interface import Attribute, Interface
+from zope.interface import Attribute, Interface, taggedValue
+
+# Tagged on contracts between Jimu's own packages: they are not extension points
+# for addons, so `jimu extension-points` leaves them out.
+INTERNAL = "jimu.internal"
 
 
 class ITenant(Interface):
     """The tenant a request or task runs for."""
+
+    taggedValue(INTERNAL, True)
 
     id = Attribute("Primary key in the platform registry (int)")
     slug = Attribute("URL-safe identifier, validated at creation")
@@ -36,6 +42,8 @@ class ITenantDirectory(Interface):
 class IDatabase(Interface):
     """The deployment's PostgreSQL: one engine, and per-schema bindings of it."""
 
+    taggedValue(INTERNAL, True)
+
     engine = Attribute("The SQLAlchemy engine for the public schema")
 
     def bind_for(schema_name: str | None):
@@ -49,6 +57,8 @@ class IDatabase(Interface):
 class IMenuItem(Interface):
     """One entry of the main menu, contributed by a package or addon."""
 
+    taggedValue(INTERNAL, True)
+
     name = Attribute("Unique key, e.g. 'contacts'")
     addon = Attribute("The addon that contributed it, or None for core packages")
     title = Attribute("TranslationString shown in the menu")
@@ -59,6 +69,8 @@ class IMenuItem(Interface):
 
 class IMigrationBranch(Interface):
     """An Alembic branch of tenant-schema (or public-schema) migrations."""
+
+    taggedValue(INTERNAL, True)
 
     name = Attribute("Branch label, e.g. 'security' or the addon's name")
     location = Attribute("Folder holding the branch's revision files")
@@ -130,6 +142,8 @@ class IAddonCatalogue(Interface):
     registry of core, tenants and security. One registry per distinct set.
     """
 
+    taggedValue(INTERNAL, True)
+
     manifests = Attribute("dict: addon name -> Manifest")
     order = Attribute("Addon names, every addon after those it depends on")
 
@@ -150,6 +164,8 @@ class ICacheGeneration(Interface):
     trusting a cached entry (one Redis read), so a change made by one process (a
     tenant archived, an addon enabled) shows at once in every web and worker process.
     """
+
+    taggedValue(INTERNAL, True)
 
     def current() -> int:
         """The counter's value now."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.tweens import EXCVIEW
 
+from jimucrm.core.events import ITenantProvisioned
+
 from .policy import SessionSecurityPolicy
+from .subscribers import create_first_admin
 
 
 def includeme(config: Configurator) -> None:
@@ -18,4 +21,4 @@ def includeme(config: Configurator) -> None:
     config.add_route("login", "/login")
     config.add_route("logout", "/logout")
     config.scan(".views")
-    config.scan(".subscribers")
+    config.add_event_subscriber(create_first_admin, ITenantProvisioned)

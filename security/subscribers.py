@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pyramid.events import subscriber
-
 from jimucrm.core.events import ITenantProvisioned
 
 from .models import User
 from .passwords import hash_password
 
 
-@subscriber(ITenantProvisioned)
 def create_first_admin(event: ITenantProvisioned) -> None:
     """Every tenant created with an admin e-mail gets its admin user, ``admin``."""
     if not event.admin_email or not event.admin_password:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from zope.interface import Interface
+from zope.interface import Interface, taggedValue
+
+from jimucrm.core.interfaces import INTERNAL
 
 
 class ITenantProvisioner(Interface):
     """Creates, lists and archives tenants (default: :class:`.provisioning.Provisioner`)."""
+
+    taggedValue(INTERNAL, True)
 
     def create(slug, name, *, admin_email=None, admin_password=None, demo=False):
         """Provision ``slug`` idempotently; return ``(tenant, created_now)``."""
@@ -20,6 +24,8 @@ class ITenantProvisioner(Interface):
 
 class ITenantAddons(Interface):
     """Which addons a tenant has enabled, and switching them on and off."""
+
+    taggedValue(INTERNAL, True)
 
     def enabled(slug):
         """The names of the addons ``slug`` has enabled."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 
-from pyramid.events import subscriber
-
 from jimucrm.core.events import IServeStarting
 from jimucrm.core.i18n import _
 
@@ -19,7 +17,6 @@ DEMO_ADMIN = "admin@demo.jimu.local"
 DEMO_LOGIN_FILE = "demo-login.txt"
 
 
-@subscriber(IServeStarting)
 def prepare_to_serve(event: IServeStarting) -> None:
     """Schemas up to date before the first request; a demo tenant on the embedded default."""
     upgrade_public(event.registry)

@@ -16,7 +16,7 @@ from pyramid.request import Request
 from zope.interface.interface import InterfaceClass
 from zope.interface.registry import Components
 
-from ..interfaces import IAddonCatalogue
+from ..interfaces import INTERNAL, IAddonCatalogue
 from .catalogue import AddonCatalogue, ExtensionPoint, dotted_name
 from .graph import AddonGraphError, check_unique
 from .guard import addon_guard
@@ -43,7 +43,8 @@ def discover() -> dict[str, Manifest]:
 
 def _interfaces_in(module: ModuleType) -> list[InterfaceClass]:
     return [value for value in vars(module).values()
-            if isinstance(value, InterfaceClass) and value.__module__ == module.__name__]
+            if isinstance(value, InterfaceClass) and value.__module__ == module.__name__
+            and not value.queryTaggedValue(INTERNAL)]
 
 
 def first_line(doc: str | None) -> str:
@@ -157,7 +158,7 @@ def include_addons(config: Configurator) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    catalogue = AddonCatalogue(discover())
+    catalogue = AddonCatalogue(discover(), config.registry)
     # Registered at once (not as an action): the directives below need it while
     # packages are being included.
     config.registry.registerUtility(catalogue, IAddonCatalogue)

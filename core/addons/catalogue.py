@@ -37,15 +37,14 @@ class ExtensionPoint:
 class AddonCatalogue:
     """Holds every installed addon's manifest and its own component registry."""
 
-    BASE = "<base>"
-
-    def __init__(self, manifests: dict[str, Manifest]) -> None:
+    def __init__(self, manifests: dict[str, Manifest], base: Components) -> None:
         self.manifests = manifests
         self.order = topological_order(manifests)
         self._rank = {name: index for index, name in enumerate(self.order)}
         self._packages = sorted(((m.package, m.name) for m in manifests.values()),
                                 key=lambda item: -len(item[0]))
-        self.base = Components("jimu:base")
+        # The application registry: what core, tenants and security register.
+        self.base = base
         self.components = {name: Components(f"jimu:addon:{name}") for name in self.order}
         self.points: dict[str, ExtensionPoint] = {}
         self._composed: dict[frozenset[str], Components] = {}
