@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 
@@ -17,6 +18,7 @@ from jimucrm.security.crypto.sm2_curve import SM2P256V1
 
 MESSAGE = b"order #2024-0001 paid"
 N = SM2P256V1.n
+FIXTURES = [HealthCheck.function_scoped_fixture]
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +81,13 @@ def test_other_message_uid_or_key_is_false(key, signature):
     assert not sm2.verify(sm2.generate_private_key().public, MESSAGE, signature)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
 @given(candidate=st.binary(max_size=80))
 def test_any_bytes_verify_false_without_raising(key, candidate):
     assert sm2.verify(key.public, MESSAGE, candidate) is False
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=FIXTURES)
 @given(message=st.binary(max_size=300), uid=st.binary(min_size=0, max_size=40))
 def test_sign_verify_any_message_and_uid(key, message, uid):
     signature = sm2.sign(key, message, uid)
@@ -95,7 +97,7 @@ def test_sign_verify_any_message_and_uid(key, message, uid):
 
 # -- encryption ---------------------------------------------------------------------------
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=FIXTURES)
 @given(plaintext=st.binary(max_size=200), order=st.sampled_from(sm2.ORDERS))
 def test_encrypt_decrypt_any_plaintext(key, plaintext, order):
     ciphertext = sm2.encrypt(key.public, plaintext, order=order)
@@ -135,9 +137,8 @@ def test_sec1_private_key(key):
         asn1.encode_integer(1), asn1.encode_octet_string(key.d.to_bytes(32, "big")),
         asn1.encode_tlv(asn1.context(0), asn1.encode_oid(OID_SM2)),
     )
-    import base64
-
-    pem = b"-----BEGIN EC PRIVATE KEY-----\n" + base64.encodebytes(sec1) + b"-----END EC PRIVATE KEY-----\n"
+    body = base64.encodebytes(sec1)
+    pem = b"-----BEGIN EC PRIVATE KEY-----\n" + body + b"-----END EC PRIVATE KEY-----\n"
     assert sm2.load_private_key(pem) == key
 
 
