@@ -50,10 +50,9 @@ from sqlalchemy.engine import make_url
 
 from jimucrm.core import configure
 from jimucrm.core.embedded import EmbeddedServices
-from jimucrm.core.interfaces import IDatabase
+from jimucrm.core.interfaces import ICryptoProvider, IDatabase
 from jimucrm.core.settings import SETTINGS
 from jimucrm.security.models import User
-from jimucrm.security.passwords import hash_password
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.slugs import schema_for
 from jimucrm.tenants.upgrade import upgrade_public
@@ -214,7 +213,8 @@ class App:
         with self.database.session(schema_for(slug)) as session, session.begin():
             session.add(User(username=USERNAME, email=f"{USERNAME}@{slug}.example.cn",
                              display_name=f"{USERNAME} 用户",
-                             password_hash=hash_password(PASSWORD),
+                             password_hash=self.registry.getUtility(ICryptoProvider)
+                             .hash_password(PASSWORD),
                              is_admin=False, is_active=True))
 
     def logged_in_client(self, slug: str) -> webtest.TestApp:

@@ -23,6 +23,7 @@ class ITenantProvisioned(Interface):
     an addon may load its default data, and its demo data when ``demo`` is true).
     """
 
+    registry = Attribute("The application registry")
     tenant = Attribute("The ITenant just created")
     session = Attribute("ORM session bound to the new tenant's schema")
     admin_email = Attribute("E-mail for the tenant's first admin, or None")

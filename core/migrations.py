@@ -13,6 +13,7 @@ from pyramid.path import AssetResolver
 from zope.interface import implementer
 from zope.interface.interfaces import IComponentLookup
 
+from .addons.manifest import ManifestError
 from .interfaces import IAddonCatalogue, IMigrationBranch
 
 
@@ -32,7 +33,13 @@ def add_migration_branch(
     if scope not in {"tenant", "public"}:
         raise ValueError(f"migration branch {name}: scope must be 'tenant' or 'public'")
     location = Path(AssetResolver().resolve(spec).abspath())
-    addon = config.registry.getUtility(IAddonCatalogue).addon_of(config.package_name)
+    catalogue = config.registry.getUtility(IAddonCatalogue)
+    addon = catalogue.addon_of(config.package_name)
+    if addon is not None and catalogue.manifests[addon].alembic_branch != name:
+        manifest = catalogue.manifests[addon]
+        raise ManifestError(f"{manifest.path}: key 'alembic_branch' is "
+                            f"{manifest.alembic_branch!r} but the addon registers migration "
+                            f"branch {name!r}")
     branch = MigrationBranch(name, location, scope, addon)
 
     def register() -> None:

@@ -78,6 +78,13 @@ def _locale(value: str) -> str:
     return value
 
 
+def _crypto(value: str) -> str:
+    value = value.strip()
+    if value not in {"standard", "national"}:
+        raise ValueError("expected standard or national")
+    return value
+
+
 def _word_list(value: str) -> list[str]:
     return value.split()
 
@@ -111,6 +118,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.session_timeout_seconds", _positive_int, "3600"),
     Setting("jimu.secure_cookies", _boolean, "false"),
     Setting("jimu.celery_eager", _boolean, "false"),
+    Setting("jimu.crypto", _crypto, "standard"),
+    Setting("jimu.crypto_pbkdf2_iterations", _positive_int, "600000"),
 )
 
 

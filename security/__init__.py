@@ -12,6 +12,7 @@ from .subscribers import create_first_admin
 
 
 def includeme(config: Configurator) -> None:
+    config.include(".crypto")
     config.include(".sessions")
     config.set_security_policy(SessionSecurityPolicy())
     config.set_default_csrf_options(require_csrf=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from jimucrm.core.events import ITenantProvisioned
+from jimucrm.core.interfaces import ICryptoProvider
 
 from .models import User
-from .passwords import hash_password
 
 
 def create_first_admin(event: ITenantProvisioned) -> None:
@@ -16,7 +16,8 @@ def create_first_admin(event: ITenantProvisioned) -> None:
         username="admin",
         email=event.admin_email.strip().lower(),
         display_name=event.admin_email.split("@", 1)[0],
-        password_hash=hash_password(event.admin_password),
+        password_hash=event.registry.getUtility(ICryptoProvider).hash_password(
+            event.admin_password),
         is_admin=True,
         is_active=True,
     ))

@@ -11,11 +11,11 @@ from pyramid.view import forbidden_view_config, view_config
 from sqlalchemy import func, or_, select
 
 from jimucrm.core.i18n import _
+from jimucrm.core.interfaces import ICryptoProvider
 from jimucrm.core.urls import safe_next
 from jimucrm.core.views.errors import http_error
 
 from .models import User
-from .passwords import verify_password
 
 
 def find_user(request: Request, login: str) -> User | None:
@@ -40,8 +40,12 @@ def login(request: Request):
     form = {"login": request.POST.get("login", ""), "next": next_url, "error": None}
     if request.method == "POST":
         user = find_user(request, form["login"])
-        if user is not None and verify_password(user.password_hash,
-                                                request.POST.get("password", "")):
+        password = request.POST.get("password", "")
+        crypto = request.find_service(ICryptoProvider)
+        # An unknown user is checked against "" too: the answer takes as long.
+        if crypto.verify_password(user.password_hash if user else "", password) and user:
+            if crypto.needs_rehash(user.password_hash):
+                user.password_hash = crypto.hash_password(password)
             user.last_login_at = datetime.now(UTC)
             headers = remember(request, user.id)
             return HTTPSeeOther(safe_next(request, next_url), headers=headers)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from jimucrm.core.addons import AddonGraphError
+from jimucrm.core.addons import AddonGraphError, ManifestError
 from jimucrm.core.cli.environment import Environment
 from jimucrm.core.cli.scaffold import new_addon
 from jimucrm.core.i18n import _
@@ -179,6 +179,8 @@ def addon_enable(environment: Environment, slug: str, names: tuple[str, ...]) ->
         raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug})) from None
     except AddonGraphError as exc:
         raise _fail(environment, exc.message) from None
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
     if added:
         _echo(environment, _("Enabled for ${slug}: ${names}.",
                              mapping={"slug": slug, "names": ", ".join(added)}))
@@ -200,6 +202,8 @@ def addon_disable(environment: Environment, slug: str, names: tuple[str, ...]) -
         raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug})) from None
     except AddonGraphError as exc:
         raise _fail(environment, exc.message) from None
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
     if removed:
         _echo(environment, _("Disabled for ${slug}: ${names}. Their data is kept.",
                              mapping={"slug": slug, "names": ", ".join(removed)}))

@@ -58,6 +58,7 @@ class TenantArchived(Exception):
 @implementer(ITenantProvisioned)
 @dataclass
 class TenantProvisioned:
+    registry: Registry
     tenant: TenantInfo
     session: Session
     admin_email: str | None = None
@@ -146,16 +147,17 @@ class Provisioner:
                 .on_conflict_do_nothing().returning(Tenant.id)).scalar_one_or_none()
             if tenant_id is None:
                 return self._existing(connection, slug), False
-            connection.execute(insert(TenantAddon), [
-                {"tenant_id": tenant_id, "addon": addon, "enabled": True, "data_loaded": True}
-                for addon in sorted(chosen)])
+            if chosen:
+                connection.execute(insert(TenantAddon), [
+                    {"tenant_id": tenant_id, "addon": addon, "enabled": True,
+                     "data_loaded": True} for addon in sorted(chosen)])
             connection.exec_driver_sql(self.tenant_script(connection, schema_name, chosen))
             tenant = TenantInfo(tenant_id, slug, name, schema_name, "active", chosen)
             tenant_session = Session(bind=connection.execution_options(
                 schema_translate_map={TENANT_SCHEMA: schema_name}))
             self._load_data(tenant_session, chosen, demo)
             notify(self.registry, TenantProvisioned(
-                tenant, tenant_session, admin_email, admin_password, demo), chosen)
+                self.registry, tenant, tenant_session, admin_email, admin_password, demo), chosen)
             tenant_session.flush()
         self.registry.getUtility(ITenantDirectory).invalidate()
         return tenant, True

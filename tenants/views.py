@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from jimucrm.core.addons import AddonGraphError
+from jimucrm.core.addons import AddonGraphError, ManifestError
 from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IAddonCatalogue
 
 from .interfaces import ITenantAddons
+
+log = logging.getLogger(__name__)
 
 
 @view_config(route_name="settings_addons", permission="admin", tenant=True,
@@ -51,5 +55,9 @@ def change_addon(request: Request) -> HTTPSeeOther:
             message = _("Choose enable or disable.")
     except AddonGraphError as exc:
         message = exc.message
+    except ManifestError:
+        log.exception("addon %s has a broken data file", name)
+        message = _("${name} could not be enabled: its package is damaged. Nothing was "
+                    "changed; the error was logged.", mapping={"name": name})
     request.session.flash(request.localizer.translate(message))
     return HTTPSeeOther(request.route_url("settings_addons"))

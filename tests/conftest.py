@@ -28,9 +28,8 @@ from sqlalchemy.engine import make_url
 
 from jimucrm.core import configure
 from jimucrm.core.embedded import EmbeddedServices
-from jimucrm.core.interfaces import IDatabase
+from jimucrm.core.interfaces import ICryptoProvider, IDatabase
 from jimucrm.security.models import User
-from jimucrm.security.passwords import hash_password
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.upgrade import upgrade_public
 
@@ -158,7 +157,9 @@ def make_user(registry):
         database = registry.getUtility(IDatabase)
         with database.session(tenant.schema_name) as session, session.begin():
             session.add(User(username=username, email=f"{username}@{tenant.slug}.example.cn",
-                             display_name=f"{username} 用户", password_hash=hash_password(PASSWORD),
+                             display_name=f"{username} 用户",
+                             password_hash=registry.getUtility(ICryptoProvider)
+                             .hash_password(PASSWORD),
                              is_admin=is_admin, is_active=True))
         return username
 

@@ -13,6 +13,7 @@ from types import ModuleType
 
 from pyramid.config import Configurator
 from pyramid.request import Request
+from pyramid.viewderivers import INGRESS
 from zope.interface.interface import InterfaceClass
 from zope.interface.registry import Components
 
@@ -168,7 +169,9 @@ def includeme(config: Configurator) -> None:
     config.add_directive("add_ui_slot", add_ui_slot)
     config.add_request_method(_components, "components", reify=True)
     config.add_request_method(_find_service, "find_service")
-    config.add_view_deriver(addon_guard)
+    # Outside the security check: a disabled addon's page is a 404 even for the
+    # anonymous, never a login prompt that would reveal it exists.
+    config.add_view_deriver(addon_guard, under=INGRESS, over="secured_view")
     config.add_extension_points("jimucrm.core.interfaces")
     config.add_extension_points("jimucrm.core.events", kind="event")
 

@@ -76,7 +76,12 @@ class AddonCatalogue:
         if point is None or addon is None or point.provider == addon:
             return
         if point.provider not in self.manifests:
-            return  # a point of core, tenants or security: registering there is normal
+            # Core's points are deployment-wide services, looked up in the application
+            # registry: an addon's registration would silently do nothing.
+            raise AddonGraphError(
+                f"addon {addon} registers a component for {point_name}, a deployment-wide "
+                f"point of {point.provider}; addons cannot replace it per tenant (a "
+                f"deployment replaces it through jimu.includes)")
         manifest = self.manifests[addon]
         declared = {(o.point, o.addon) for o in manifest.overrides}
         if (point_name, point.provider) not in declared:

@@ -58,7 +58,4 @@ def includeme(config: Configurator) -> None:
     except CryptoError as exc:  # e.g. no SM4-GCM in this cryptography/OpenSSL build
         raise ConfigurationError(f"setting jimu.crypto = {name} cannot be used: {exc}") from None
 
-    def register() -> None:
-        config.registry.registerUtility(provider, ICryptoProvider)
-
-    config.action(("jimu.crypto", "provider"), register)
+    config.register_service(provider, ICryptoProvider)

@@ -1,5 +1,7 @@
 """Login and logout through the real forms."""
 
+import pytest
+
 from jimucrm.security.policy import SESSION_USER
 
 
@@ -81,3 +83,28 @@ def test_session_data_is_json_not_pickle(app, tenant, make_user, login, settings
 def test_logout_needs_csrf_token(logged_in, tenant):
     logged_in.post(f"{tenant.prefix}/logout", status=400)
     logged_in.get(f"{tenant.prefix}/", status=200)
+
+
+@pytest.mark.extension_point("jimucrm.core.interfaces.ICryptoProvider")
+def test_national_crypto_hashes_and_checks_passwords_with_sm3(settings, tenant):
+    """`jimu.crypto = national` swaps the provider: PBKDF2-HMAC-SM3 passwords."""
+    import webtest
+
+    from jimucrm.core import configure
+    from jimucrm.core.interfaces import ICryptoProvider, IDatabase
+    from jimucrm.security.models import User
+
+    config = configure({**settings, "jimu.crypto": "national",
+                        "jimu.crypto_pbkdf2_iterations": "20000"})
+    provider = config.registry.getUtility(ICryptoProvider)
+    assert provider.name == "national"
+    stored = provider.hash_password("国密-口令-123")
+    assert stored.startswith("pbkdf2-sm3$20000$")
+    database = config.registry.getUtility(IDatabase)
+    with database.session(tenant.schema_name) as session, session.begin():
+        session.add(User(username="gm", email="gm@example.cn", display_name="国密用户",
+                         password_hash=stored, is_admin=False, is_active=True))
+    client = webtest.TestApp(config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost"})
+    form = client.get(f"{tenant.prefix}/login").forms["login-form"]
+    form["login"], form["password"] = "gm", "国密-口令-123"
+    assert form.submit().status_int == 303

@@ -85,6 +85,7 @@ def test_cli_create_is_idempotent(servers, settings, registry):
     assert slugs.count("cli-twice") == 1
 
 
+@pytest.mark.extension_point("jimucrm.core.events.ITenantProvisioned")
 def test_failed_provisioning_leaves_nothing(registry, config):
     """A subscriber failing mid-provisioning rolls back the tenant row and schema."""
     from jimucrm.core.events import ITenantProvisioned

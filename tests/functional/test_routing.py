@@ -1,5 +1,7 @@
 """Request → tenant routing: by path prefix, by host name, unknown and archived."""
 
+import pytest
+
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.models import Domain
 
@@ -72,3 +74,30 @@ def test_static_assets_served_locally(app, tenant):
 
 def test_unknown_subdomain_of_base_domain_is_404_not_platform_page(app):
     app.get("/", extra_environ={"HTTP_HOST": "ghost.jimu.test"}, status=404)
+
+
+@pytest.mark.extension_point("jimucrm.core.interfaces.ITenantDirectory")
+def test_tenant_directory_can_be_replaced(settings, tenant):
+    """A deployment may resolve tenants its own way, e.g. also under www.<slug>."""
+    import webtest
+
+    from jimucrm.core import configure
+    from jimucrm.core.interfaces import ITenantDirectory
+
+    config = configure(settings)
+    default = config.registry.getUtility(ITenantDirectory)
+
+    class WwwDirectory:
+        def by_slug(self, slug):
+            return default.by_slug(slug)
+
+        def by_host(self, host):
+            return default.by_host(host.removeprefix("www."))
+
+        def invalidate(self):
+            default.invalidate()
+
+    config.registry.registerUtility(WwwDirectory(), ITenantDirectory)
+    client = webtest.TestApp(config.make_wsgi_app())
+    page = client.get("/login", extra_environ={"HTTP_HOST": f"www.{tenant.slug}.jimu.test"})
+    assert tenant.name in page.text

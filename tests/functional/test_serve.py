@@ -88,6 +88,7 @@ def _stop(serve: subprocess.Popen, data_dir: Path) -> str:
     return output
 
 
+@pytest.mark.extension_point("jimucrm.core.events.IServeStarting")
 def test_serve_starts_everything_and_sigterm_stops_everything(tmp_path):
     data_dir = tmp_path / "data"
     port = _free_port()

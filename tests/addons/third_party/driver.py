@@ -12,9 +12,8 @@ import sys
 import webtest
 
 from jimucrm.core import configure
-from jimucrm.core.interfaces import IAddonCatalogue, IDatabase
+from jimucrm.core.interfaces import IAddonCatalogue, ICryptoProvider, IDatabase
 from jimucrm.security.models import User
-from jimucrm.security.passwords import hash_password
 from jimucrm.tenants.interfaces import ITenantAddons, ITenantProvisioner
 from jimucrm.tenants.upgrade import upgrade_public
 
@@ -40,7 +39,8 @@ def main() -> dict:
         tenant, _ = provisioner.create(slug, f"公司 {slug}", addons=["contacts"])
         with database.session(tenant.schema_name) as session, session.begin():
             session.add(User(username="staff", email=f"staff@{slug}.cn", display_name="员工",
-                             password_hash=hash_password(PASSWORD), is_admin=True,
+                             password_hash=registry.getUtility(ICryptoProvider)
+                             .hash_password(PASSWORD), is_admin=True,
                              is_active=True))
     seen["enabled_a"] = sorted(addons.enable("tp-a", ["hello", "vip_scoring", "notes"]))
     try:
@@ -57,7 +57,9 @@ def main() -> dict:
     client = login(webtest.TestApp(app, extra_environ={"HTTP_HOST": "localhost"}), "tp-a")
     seen["hello_after_disable"] = client.get("/t/tp-a/hello/", expect_errors=True).status_int
     addons.enable("tp-a", ["hello"])
-    seen["greetings_after_reenable"] = client.get("/t/tp-a/hello/").text.count("你好，")
+    page = client.get("/t/tp-a/hello/").text
+    seen["greetings_after_reenable"] = page.count("你好，")
+    seen["welcome_rows"] = page.count("欢迎使用问候插件")
     return seen
 
 

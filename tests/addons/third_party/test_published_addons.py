@@ -85,6 +85,7 @@ def test_dependencies_protect_enabled_addons(driver_result):
 def test_disable_hides_and_enable_brings_data_back(driver_result):
     assert driver_result["hello_after_disable"] == 404
     assert driver_result["greetings_after_reenable"] >= 1
+    assert driver_result["welcome_rows"] == 1  # its data file loaded once, not per enable
 
 
 def test_scaffolded_addon_works_and_its_own_tests_pass(venv, driver_result):

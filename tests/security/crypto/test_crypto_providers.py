@@ -6,16 +6,15 @@ import pytest
 from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyramid.config import Configurator
 from zope.interface.verify import verifyObject
 
+from jimucrm.core import configure
 from jimucrm.core.interfaces import ICryptoProvider
 from jimucrm.core.settings import ConfigurationError
 from jimucrm.security.crypto import (
     CryptoError,
     NationalProvider,
     StandardProvider,
-    includeme,
     provider_for,
 )
 from jimucrm.security.crypto.password_schemes import Argon2id
@@ -254,16 +253,21 @@ def test_provider_for():
         provider_for("fips")
 
 
+# configure() connects to nothing: no server is needed for these.
+APP_SETTINGS = {
+    "jimu.database_url": "postgresql://nobody@127.0.0.1:1/none",
+    "jimu.redis_url": "redis://127.0.0.1:1/0",
+    "jimu.secret_key": "x" * 40,
+}
+
+
 @pytest.mark.parametrize(("settings", "expected"), [
     ({}, StandardProvider),
     ({"jimu.crypto": "standard"}, StandardProvider),
     ({"jimu.crypto": "national", "jimu.crypto_pbkdf2_iterations": "5000"}, NationalProvider),
 ])
 def test_includeme_registers_the_chosen_provider(settings, expected):
-    config = Configurator(settings=settings)
-    config.include(includeme)
-    config.commit()
-    provider = config.registry.getUtility(ICryptoProvider)
+    provider = configure({**APP_SETTINGS, **settings}).registry.getUtility(ICryptoProvider)
     assert isinstance(provider, expected)
     if expected is NationalProvider:
         assert provider.hash_password("x").startswith("pbkdf2-sm3$5000$")
@@ -277,18 +281,16 @@ def test_includeme_registers_the_chosen_provider(settings, expected):
      "jimu.crypto_pbkdf2_iterations is malformed"),
 ])
 def test_includeme_refuses_bad_settings(settings, message):
-    config = Configurator(settings=settings)
     with pytest.raises(ConfigurationError, match=message):
-        config.include(includeme)
+        configure({**APP_SETTINGS, **settings})
 
 
 def test_includeme_without_sm4_gcm(monkeypatch):
     from jimucrm.security.crypto import national
 
     monkeypatch.setattr(national, "sm4_gcm_supported", lambda: False)
-    config = Configurator(settings={"jimu.crypto": "national"})
     with pytest.raises(ConfigurationError, match="no SM4-GCM"):
-        config.include(includeme)
+        configure({**APP_SETTINGS, "jimu.crypto": "national"})
     assert isinstance(provider_for("standard"), StandardProvider)  # standard unaffected
 
 
