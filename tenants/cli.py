@@ -165,27 +165,37 @@ def addon_list(environment: Environment, slug: str | None) -> None:
     Console(width=160).print(table)
 
 
-@addon.command("enable")
-@click.argument("slug")
-@click.argument("names", nargs=-1, required=True)
-@click.pass_obj
-def addon_enable(environment: Environment, slug: str, names: tuple[str, ...]) -> None:
-    """Enable addons NAMES (and what they depend on) for tenant SLUG."""
+def _change_addons(environment: Environment, slug: str, names: tuple[str, ...],
+                   enable: bool) -> None:
     registry = environment.registry
     upgrade_public(registry)
+    service = registry.getUtility(ITenantAddons)
     try:
-        added = registry.getUtility(ITenantAddons).enable(slug, names)
+        changed = (service.enable if enable else service.disable)(slug, names)
     except LookupError:
         raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug})) from None
     except AddonGraphError as exc:
         raise _fail(environment, exc.message) from None
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from None
-    if added:
-        _echo(environment, _("Enabled for ${slug}: ${names}.",
-                             mapping={"slug": slug, "names": ", ".join(added)}))
+    mapping = {"slug": slug, "names": ", ".join(changed)}
+    if not changed:
+        _echo(environment, _("Nothing to do: already enabled.") if enable
+              else _("Nothing to do: already disabled."))
+    elif enable:
+        _echo(environment, _("Enabled for ${slug}: ${names}.", mapping=mapping))
     else:
-        _echo(environment, _("Nothing to do: already enabled."))
+        _echo(environment, _("Disabled for ${slug}: ${names}. Their data is kept.",
+                             mapping=mapping))
+
+
+@addon.command("enable")
+@click.argument("slug")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_obj
+def addon_enable(environment: Environment, slug: str, names: tuple[str, ...]) -> None:
+    """Enable addons NAMES (and what they depend on) for tenant SLUG."""
+    _change_addons(environment, slug, names, enable=True)
 
 
 @addon.command("disable")
@@ -194,18 +204,4 @@ def addon_enable(environment: Environment, slug: str, names: tuple[str, ...]) ->
 @click.pass_obj
 def addon_disable(environment: Environment, slug: str, names: tuple[str, ...]) -> None:
     """Disable addons NAMES for tenant SLUG; their data is kept."""
-    registry = environment.registry
-    upgrade_public(registry)
-    try:
-        removed = registry.getUtility(ITenantAddons).disable(slug, names)
-    except LookupError:
-        raise _fail(environment, _("No active tenant ${slug}.", mapping={"slug": slug})) from None
-    except AddonGraphError as exc:
-        raise _fail(environment, exc.message) from None
-    except ManifestError as exc:
-        raise click.ClickException(str(exc)) from None
-    if removed:
-        _echo(environment, _("Disabled for ${slug}: ${names}. Their data is kept.",
-                             mapping={"slug": slug, "names": ", ".join(removed)}))
-    else:
-        _echo(environment, _("Nothing to do: already disabled."))
+    _change_addons(environment, slug, names, enable=False)

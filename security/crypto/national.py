@@ -24,13 +24,13 @@ from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from zope.interface import implementer
 
 from jimucrm.core.interfaces import ICryptoProvider
 
 from . import sm2
+from .base import DigestsAndPasswords
 from .errors import CryptoError
 from .password_schemes import (
     PBKDF2_SM3_DEFAULT_ITERATIONS,
@@ -73,10 +73,11 @@ def _key_bytes(key: bytes | str) -> bytes:
 
 
 @implementer(ICryptoProvider)
-class NationalProvider:
+class NationalProvider(DigestsAndPasswords):
     """Chinese national cryptography for private deployments (``jimu.crypto = national``)."""
 
     name = "national"
+    digest = hashes.SM3
 
     def __init__(self, *, pbkdf2_iterations: int = PBKDF2_SM3_DEFAULT_ITERATIONS,
                  sm2_backend: str | None = None) -> None:
@@ -152,25 +153,3 @@ class NationalProvider:
                            order: sm2.Order = "C1C3C2") -> bytes:
         return sm2.decrypt(_private_key(_key_bytes(private_key)), ciphertext, order=order)
 
-    # -- digests --------------------------------------------------------------------------
-
-    def hash(self, data: bytes) -> bytes:
-        digest = hashes.Hash(hashes.SM3())
-        digest.update(data)
-        return digest.finalize()
-
-    def hmac(self, key: bytes, data: bytes) -> bytes:
-        mac = crypto_hmac.HMAC(key, hashes.SM3())
-        mac.update(data)
-        return mac.finalize()
-
-    # -- passwords ------------------------------------------------------------------------
-
-    def hash_password(self, password: str) -> str:
-        return self.passwords.hash(password)
-
-    def verify_password(self, password_hash: str, password: str) -> bool:
-        return self.passwords.verify(password_hash, password)
-
-    def needs_rehash(self, password_hash: str) -> bool:
-        return self.passwords.needs_rehash(password_hash)

@@ -19,7 +19,6 @@ import secrets
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -27,6 +26,7 @@ from zope.interface import implementer
 
 from jimucrm.core.interfaces import ICryptoProvider
 
+from .base import DigestsAndPasswords
 from .errors import CryptoError
 from .keys import dump_key_pair, load_private, load_public, raw_public
 from .password_schemes import Argon2id, PasswordPolicy, Pbkdf2Sm3
@@ -39,10 +39,11 @@ _ALTERED = "The data could not be decrypted: wrong key, or it was altered."
 
 
 @implementer(ICryptoProvider)
-class StandardProvider:
+class StandardProvider(DigestsAndPasswords):
     """Cryptography for SaaS deployments (``jimu.crypto = standard``)."""
 
     name = "standard"
+    digest = hashes.SHA256
 
     def __init__(self, *, argon2: Argon2id | None = None) -> None:
         # PBKDF2-HMAC-SM3 hashes (from a national deployment) still verify, then rehash.
@@ -125,25 +126,3 @@ class StandardProvider:
         except (InvalidTag, ValueError):
             raise CryptoError(_ALTERED) from None
 
-    # -- digests --------------------------------------------------------------------------
-
-    def hash(self, data: bytes) -> bytes:
-        digest = hashes.Hash(hashes.SHA256())
-        digest.update(data)
-        return digest.finalize()
-
-    def hmac(self, key: bytes, data: bytes) -> bytes:
-        mac = crypto_hmac.HMAC(key, hashes.SHA256())
-        mac.update(data)
-        return mac.finalize()
-
-    # -- passwords ------------------------------------------------------------------------
-
-    def hash_password(self, password: str) -> str:
-        return self.passwords.hash(password)
-
-    def verify_password(self, password_hash: str, password: str) -> bool:
-        return self.passwords.verify(password_hash, password)
-
-    def needs_rehash(self, password_hash: str) -> bool:
-        return self.passwords.needs_rehash(password_hash)
