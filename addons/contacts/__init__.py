@@ -12,6 +12,7 @@ from jimucrm.core.i18n import _
 
 from .interfaces import IContactScorer
 from .services import CompletenessScorer
+from .views import contact_summary
 
 
 def includeme(config: Configurator) -> None:
@@ -22,4 +23,6 @@ def includeme(config: Configurator) -> None:
     config.add_route("contact", "/contacts/{id}")
     config.add_menu_item("contacts", _("Contacts"), "contacts", order=20)
     config.register_service(CompletenessScorer(), IContactScorer)
+    config.add_panel("home", "jimucrm.addons.contacts:templates/panel.pt", order=10)
+    config.add_request_method(contact_summary, "contact_summary", reify=True)
     config.scan(".views")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
@@ -21,6 +23,15 @@ PAGE_SIZE = 50
 def _like_prefix(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
+
+
+def contact_summary(request: Request) -> dict[str, int]:
+    """Figures for the home page panel: how many contacts, how many this week."""
+    week_ago = func.now() - timedelta(days=7)
+    total, recent = request.dbsession.execute(select(
+        func.count(), func.count().filter(Contact.created_at >= week_ago)).select_from(Contact)
+    ).one()
+    return {"total": total, "recent": recent}
 
 
 @view_config(route_name="contacts", permission="view", tenant=True,
