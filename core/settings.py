@@ -116,6 +116,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.pool_size", _positive_int, "5"),
     Setting("jimu.pool_recycle_seconds", _positive_int, "600"),
     Setting("jimu.session_timeout_seconds", _positive_int, "3600"),
+    # A session ends this long after login, however active it is.
+    Setting("jimu.session_absolute_seconds", _positive_int, "43200"),
+    Setting("jimu.login_max_failures", _positive_int, "5"),
+    Setting("jimu.login_ip_max_failures", _positive_int, "50"),
+    Setting("jimu.login_lockout_seconds", _positive_int, "900"),
     Setting("jimu.secure_cookies", _boolean, "false"),
     Setting("jimu.celery_eager", _boolean, "false"),
     Setting("jimu.crypto", _crypto, "standard"),

@@ -14,6 +14,7 @@ from .subscribers import create_first_admin
 def includeme(config: Configurator) -> None:
     config.include(".crypto")
     config.include(".sessions")
+    config.include(".throttle")
     config.set_security_policy(SessionSecurityPolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_migration_branch("security", "jimucrm.security:migrations/versions")

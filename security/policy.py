@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from pyramid.interfaces import ISecurityPolicy
@@ -13,6 +14,7 @@ from .models import User
 
 SESSION_USER = "user_id"
 SESSION_TENANT = "tenant"
+SESSION_LOGIN_AT = "login_at"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class SessionSecurityPolicy:
         session = request.session
         if session.get(SESSION_TENANT) != tenant.slug or SESSION_USER not in session:
             return None
+        limit = request.registry.settings["jimu.session_absolute_seconds"]
+        if time.time() - session.get(SESSION_LOGIN_AT, 0) > limit:
+            # Idle sessions expire in Redis; this ends active ones after a fixed span.
+            session.invalidate()
+            return None
         user = request.dbsession.get(User, session[SESSION_USER])
         if user is None or not user.is_active:
             return None
@@ -64,6 +71,7 @@ class SessionSecurityPolicy:
         request.session.invalidate()
         request.session[SESSION_USER] = userid
         request.session[SESSION_TENANT] = request.tenant.slug
+        request.session[SESSION_LOGIN_AT] = int(time.time())
         request.session.new_csrf_token()
         return []
 

@@ -108,3 +108,15 @@ def test_national_crypto_hashes_and_checks_passwords_with_sm3(settings, tenant):
     form = client.get(f"{tenant.prefix}/login").forms["login-form"]
     form["login"], form["password"] = "gm", "国密-口令-123"
     assert form.submit().status_int == 303
+
+
+def test_session_ends_after_the_absolute_timeout(logged_in, tenant, settings, registry):
+    logged_in.get(f"{tenant.prefix}/", status=200)
+    registry.settings["jimu.session_absolute_seconds"] = 0
+    try:
+        import time
+
+        time.sleep(1.1)
+        logged_in.get(f"{tenant.prefix}/", status=302)
+    finally:
+        registry.settings["jimu.session_absolute_seconds"] = 43200
