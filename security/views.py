@@ -15,7 +15,9 @@ from jimucrm.core.interfaces import ICryptoProvider
 from jimucrm.core.urls import safe_next
 from jimucrm.core.views.errors import http_error
 
+from .interfaces import ILoginThrottle
 from .models import User
+from .throttle import client_address
 
 
 def find_user(request: Request, login: str) -> User | None:
@@ -38,7 +40,12 @@ def login(request: Request):
     if request.method == "GET" and request.identity is not None:
         return HTTPFound(safe_next(request, next_url))
     form = {"login": request.POST.get("login", ""), "next": next_url, "error": None}
-    if request.method == "POST":
+    if request.method != "POST":
+        return form
+    throttle = request.find_service(ILoginThrottle)
+    slug, address = request.tenant.slug, client_address(request)
+    wait = throttle.retry_after(slug, form["login"], address)
+    if wait == 0:
         user = find_user(request, form["login"])
         password = request.POST.get("password", "")
         crypto = request.find_service(ICryptoProvider)
@@ -47,8 +54,17 @@ def login(request: Request):
             if crypto.needs_rehash(user.password_hash):
                 user.password_hash = crypto.hash_password(password)
             user.last_login_at = datetime.now(UTC)
+            throttle.succeeded(slug, form["login"])
             headers = remember(request, user.id)
             return HTTPSeeOther(safe_next(request, next_url), headers=headers)
+        wait = throttle.failed(slug, form["login"], address)
+    if wait:
+        minutes = max(1, -(-wait // 60))
+        form["error"] = _("Too many failed attempts. Try again in ${minutes} minutes.",
+                          mapping={"minutes": minutes})
+        request.response.status_int = 429
+        request.response.headers["Retry-After"] = str(wait)
+    else:
         form["error"] = _("The username or password is incorrect.")
         request.response.status_int = 400
     return form

@@ -120,3 +120,17 @@ def test_session_ends_after_the_absolute_timeout(logged_in, tenant, settings, re
         logged_in.get(f"{tenant.prefix}/", status=302)
     finally:
         registry.settings["jimu.session_absolute_seconds"] = 43200
+
+
+def test_repeated_failures_lock_the_account_with_a_clear_message(app, tenant, make_user, login,
+                                                                  registry):
+    username = make_user(tenant, "locked")
+    limit = registry.settings["jimu.login_max_failures"]
+    for _ in range(limit - 1):
+        assert login(app, tenant, username, "wrong").status_int == 400
+    locked = login(app, tenant, username, "wrong")
+    assert locked.status_int == 429
+    assert int(locked.headers["Retry-After"]) > 0
+    assert locked.forms["login-form"]["login"].value == username
+    # Even the right password waits until the lockout ends.
+    assert login(app, tenant, username).status_int == 429
