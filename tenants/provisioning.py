@@ -9,6 +9,7 @@ changes nothing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -103,7 +104,7 @@ class Provisioner:
         self.registry = registry
         self.database: IDatabase = registry.getUtility(IDatabase)
         self.catalogue = registry.getUtility(IAddonCatalogue)
-        self._scripts: dict[frozenset[str], str] = {}
+        self._scripts: OrderedDict[frozenset[str], str] = OrderedDict()
 
     def default_addons(self) -> frozenset[str]:
         """What a new tenant starts with: ``jimu.default_addons`` and their dependencies."""
@@ -119,6 +120,8 @@ class Provisioner:
             script = self._scripts[addons] = compile_tenant_ddl(
                 connection, tables_for(self.catalogue, addons),
                 target_heads(self.registry, "tenant", addons))
+            if len(self._scripts) > 64:  # a handful of industry templates in practice
+                self._scripts.popitem(last=False)
         quoted = connection.dialect.identifier_preparer.quote_schema(schema_name)
         return script.replace(SCHEMA_TOKEN, quoted)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -14,6 +15,9 @@ from ..i18n import _
 from ..interfaces import IAddonCatalogue
 from .graph import AddonGraphError, closure, topological_order
 from .manifest import Manifest
+
+
+COMPOSED_CACHE_SIZE = 1024
 
 
 def dotted_name(interface: InterfaceClass) -> str:
@@ -47,7 +51,7 @@ class AddonCatalogue:
         self.base = base
         self.components = {name: Components(f"jimu:addon:{name}") for name in self.order}
         self.points: dict[str, ExtensionPoint] = {}
-        self._composed: dict[frozenset[str], Components] = {}
+        self._composed: OrderedDict[frozenset[str], Components] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- which addon is this? ---------------------------------------------------------
@@ -117,17 +121,22 @@ class AddonCatalogue:
                             mapping={"first": first, "second": second, "point": point.name}))
 
     def composed(self, names: frozenset[str]) -> Components:
-        """One registry per distinct addon set, built on first use and then shared."""
-        registry = self._composed.get(names)
-        if registry is not None:
-            return registry
+        """One registry per distinct addon set, built on first use and then shared.
+
+        The most recently used ``COMPOSED_CACHE_SIZE`` sets are kept (about 17 KiB
+        each); an evicted set is rebuilt, in a millisecond or two, when next needed.
+        """
         with self._lock:
             registry = self._composed.get(names)
-            if registry is None:
-                ordered = sorted(names, key=lambda name: -self._rank[name])
-                bases = tuple(self.components[name] for name in ordered) + (self.base,)
-                registry = Components("jimu:tenant:" + "+".join(sorted(names)), bases=bases)
-                self._composed[names] = registry
+            if registry is not None:
+                self._composed.move_to_end(names)
+                return registry
+            ordered = sorted(names, key=lambda name: -self._rank[name])
+            bases = tuple(self.components[name] for name in ordered) + (self.base,)
+            registry = Components("jimu:tenant:" + "+".join(sorted(names)), bases=bases)
+            self._composed[names] = registry
+            if len(self._composed) > COMPOSED_CACHE_SIZE:
+                self._composed.popitem(last=False)
         return registry
 
     def table_owner(self, module: str) -> str | None:

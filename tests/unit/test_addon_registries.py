@@ -122,3 +122,13 @@ def test_addons_cannot_replace_deployment_wide_points(catalogue):
     with pytest.raises(AddonGraphError, match="deployment-wide"):
         catalogue.check_override("sales", "x.IDirectory")
     catalogue.check_override(None, "x.IDirectory")  # tenants or security may
+
+
+def test_composed_cache_is_bounded(catalogue, monkeypatch):
+    from jimucrm.core.addons import catalogue as module
+
+    monkeypatch.setattr(module, "COMPOSED_CACHE_SIZE", 2)
+    first = catalogue.composed(frozenset({"sales"}))
+    catalogue.composed(frozenset({"sales", "discounts"}))
+    catalogue.composed(frozenset())
+    assert catalogue.composed(frozenset({"sales"})) is not first  # evicted, rebuilt
