@@ -16,7 +16,6 @@ from ..interfaces import IAddonCatalogue
 from .graph import AddonGraphError, closure, topological_order
 from .manifest import Manifest
 
-
 COMPOSED_CACHE_SIZE = 1024
 
 
