@@ -85,6 +85,7 @@ class EmbeddedServices:
                 "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
             ).fetchone()
             if not exists:
+                # nosemgrep: jimu-sql-string-formatting - a module constant; DDL binds nothing
                 connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
     def pids(self) -> list[int]:

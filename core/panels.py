@@ -44,7 +44,7 @@ def panels(request: Request, slot: str) -> list[Markup]:
          and request.has_permission(panel.permission)),
         key=lambda panel: panel.order,
     )
-    return [Markup(render(panel.renderer, {}, request=request)) for panel in chosen]  # noqa: S704 - Chameleon output is already escaped
+    return [Markup(render(panel.renderer, {}, request=request)) for panel in chosen]  # noqa: S704 - Chameleon output is already escaped  # nosec B704
 
 
 def includeme(config: Configurator) -> None:

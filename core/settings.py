@@ -122,6 +122,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.login_ip_max_failures", _positive_int, "50"),
     Setting("jimu.login_lockout_seconds", _positive_int, "900"),
     Setting("jimu.secure_cookies", _boolean, "false"),
+    # Proxies (addresses or networks) whose X-Forwarded-Proto and -For are believed.
+    Setting("jimu.trusted_proxies", _word_list, "127.0.0.0/8 ::1"),
+    Setting("jimu.max_request_bytes", _positive_int, str(10 * 1024 * 1024)),
     Setting("jimu.celery_eager", _boolean, "false"),
     Setting("jimu.crypto", _crypto, "standard"),
     Setting("jimu.crypto_pbkdf2_iterations", _positive_int, "600000"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pyramid.config import Configurator
-from pyramid.tweens import EXCVIEW
 
 from jimucrm.core.events import ITenantProvisioned
 
@@ -19,7 +18,7 @@ def includeme(config: Configurator) -> None:
     config.set_default_csrf_options(require_csrf=True)
     config.add_migration_branch("security", "jimucrm.security:migrations/versions")
     config.add_message_catalogues("jimucrm.security:locale")
-    config.add_tween("jimucrm.security.headers.security_headers_tween_factory", over=EXCVIEW)
+    config.include(".http")
     config.add_route("login", "/login")
     config.add_route("logout", "/logout")
     config.scan(".views")
