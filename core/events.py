@@ -31,6 +31,20 @@ class ITenantProvisioned(Interface):
     demo = Attribute("True when the tenant should be filled with sample data")
 
 
+class ITenantAddonsChanged(Interface):
+    """Event: addons were enabled or disabled for a tenant, inside that change's transaction.
+
+    What a tenant's users may do changed with it: security records it in the
+    tenant's audit log. Sent from the settings page and ``jimu addon`` alike.
+    """
+
+    registry = Attribute("The application registry")
+    tenant = Attribute("The ITenant concerned, its addons as they are after the change")
+    session = Attribute("ORM session bound to the tenant's schema, in the change's transaction")
+    enabled = Attribute("Names of the addons this change enabled (list)")
+    disabled = Attribute("Names of the addons this change disabled (list)")
+
+
 class IServeStarting(Interface):
     """Event: ``jimu serve`` is about to start serving; the database is reachable.
 

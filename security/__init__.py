@@ -23,3 +23,4 @@ def includeme(config: Configurator) -> None:
     config.add_route("logout", "/logout")
     config.scan(".views")
     config.add_event_subscriber(create_first_admin, ITenantProvisioned)
+    config.include(".audit")

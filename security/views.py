@@ -15,6 +15,7 @@ from jimucrm.core.interfaces import ICryptoProvider
 from jimucrm.core.urls import safe_next
 from jimucrm.core.views.errors import http_error
 
+from .audit.log import record_login, record_login_failure, record_logout
 from .interfaces import ILoginThrottle
 from .models import User
 from .throttle import client_address
@@ -56,8 +57,10 @@ def login(request: Request):
             user.last_login_at = datetime.now(UTC)
             throttle.succeeded(slug, form["login"])
             headers = remember(request, user.id)
+            record_login(request, user)
             return HTTPSeeOther(safe_next(request, next_url), headers=headers)
         wait = throttle.failed(slug, form["login"], address)
+    record_login_failure(request, form["login"], locked=bool(wait))
     if wait:
         minutes = max(1, -(-wait // 60))
         form["error"] = _("Too many failed attempts. Try again in ${minutes} minutes.",
@@ -73,6 +76,7 @@ def login(request: Request):
 @view_config(route_name="logout", tenant=True, permission=NO_PERMISSION_REQUIRED,
              request_method="POST")
 def logout(request: Request) -> HTTPSeeOther:
+    record_logout(request)
     headers = forget(request)
     return HTTPSeeOther(request.route_url("login"), headers=headers)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pyramid.registry import Registry
 from sqlalchemy import select, text
@@ -18,13 +19,25 @@ from zope.interface import implementer
 
 from jimucrm.core.addons.data import load_data_file
 from jimucrm.core.addons.graph import AddonGraphError, closure, dependents
+from jimucrm.core.events import ITenantAddonsChanged, notify
 from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IAddonCatalogue, IDatabase, ITenantDirectory
 from jimucrm.core.models import TENANT_SCHEMA
 
+from .directory import TenantInfo
 from .interfaces import ITenantAddons
 from .migrate import upgrade_schema
 from .models import Tenant, TenantAddon
+
+
+@implementer(ITenantAddonsChanged)
+@dataclass
+class TenantAddonsChanged:
+    registry: Registry
+    tenant: TenantInfo
+    session: Session
+    enabled: list[str]
+    disabled: list[str]
 
 
 @implementer(ITenantAddons)
@@ -68,6 +81,9 @@ class TenantAddons:
                     for relative in manifest.data:
                         load_data_file(tenant_session, manifest, relative)
                     row.data_loaded = True
+            notify(self.registry, TenantAddonsChanged(
+                self.registry, TenantInfo.of(tenant, frozenset(wanted)), tenant_session,
+                added, []), wanted)
             tenant_session.flush()
             session.flush()
         self.registry.getUtility(ITenantDirectory).invalidate()
@@ -95,6 +111,13 @@ class TenantAddons:
             removed = sorted(names & current)
             for name in removed:
                 rows[name].enabled = False
+            if removed:
+                tenant_session = Session(bind=connection.execution_options(
+                    schema_translate_map={TENANT_SCHEMA: tenant.schema_name}))
+                notify(self.registry, TenantAddonsChanged(
+                    self.registry, TenantInfo.of(tenant, frozenset(remaining)), tenant_session,
+                    [], removed), current)
+                tenant_session.flush()
             session.flush()
         self.registry.getUtility(ITenantDirectory).invalidate()
         return removed
