@@ -128,6 +128,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.celery_eager", _boolean, "false"),
     Setting("jimu.crypto", _crypto, "standard"),
     Setting("jimu.crypto_pbkdf2_iterations", _positive_int, "600000"),
+    # File of the master key(s) wrapping tenant data keys (or JIMU_MASTER_KEY, base64).
+    Setting("jimu.master_key_file", _text, ""),
     # The audit log's signing key (default: audit-signing-key.<crypto>.pem in the data dir).
     Setting("jimu.audit_key_file", _text, ""),
 )

@@ -12,6 +12,7 @@ from .subscribers import create_first_admin
 
 def includeme(config: Configurator) -> None:
     config.include(".crypto")
+    config.include(".keys")
     config.include(".sessions")
     config.include(".throttle")
     config.set_security_policy(SessionSecurityPolicy())

@@ -60,6 +60,9 @@ class Environment:
             if not environ.get("JIMU_SECRET_KEY"):
                 environ["JIMU_SECRET_KEY"] = read_or_create_secret(self.data_dir / "secret_key")
             environ.setdefault("JIMU_DEFAULT_TENANT", "demo")
+            if not environ.get("JIMU_MASTER_KEY_FILE") and not environ.get("JIMU_MASTER_KEY"):
+                read_or_create_secret(self.data_dir / "master_key")
+                environ["JIMU_MASTER_KEY_FILE"] = str(self.data_dir / "master_key")
         return environ
 
     @functools.cached_property
