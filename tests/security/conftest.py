@@ -109,7 +109,7 @@ def forms_on(pages: dict[str, webtest.TestResponse]) -> Iterator[tuple[str, str,
         for key, form in response.forms.items():
             if not isinstance(key, int):
                 continue
-            identity = (form.action, form.method, tuple(sorted(form.fields)))
+            identity = (form.action, form.method, tuple(sorted(str(f) for f in form.fields)))
             if identity in seen:
                 continue
             seen.add(identity)

@@ -321,3 +321,14 @@ def test_production_error_pages_have_no_debug_machinery():
         text = ini.read_text(encoding="utf-8")
         assert "debugtoolbar" not in text, ini.name
         assert "expose_tracebacks = true" not in text.replace("True", "true"), ini.name
+
+
+def test_refusals_render_the_full_error_page_for_logged_in_users(logged_in, wsgi_app, tenant):
+    """Refused before routing, the error page still has its menu and user (a context)."""
+    cookie = "jimu_session=" + logged_in.cookies["jimu_session"]
+    too_large = _call(wsgi_app, f"{tenant.prefix}/contacts/new", HTTP_COOKIE=cookie,
+                      CONTENT_LENGTH=str(11 * 1024 * 1024), **{"wsgi.input": _Exploding()})
+    assert too_large.status_int == 413 and "staff 用户" in too_large.text
+    bad = logged_in.get(f"{tenant.prefix}/contacts/?q=%ff", status=400)
+    assert "staff 用户" in bad.text
+    assert_security_headers(bad)
