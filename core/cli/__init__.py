@@ -6,9 +6,14 @@ Each package contributes its own command or group through the
 
 from __future__ import annotations
 
+import warnings
+
+# Pyramid imports pkg_resources, which newer setuptools warns about on stderr; the
+# CLI promises one line per error, so that warning must not reach the terminal.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+
 import os
 import sys
-import warnings
 from importlib.metadata import entry_points
 from pathlib import Path
 
