@@ -172,3 +172,40 @@ class ICacheGeneration(Interface):
 
     def bump() -> None:
         """Invalidate every process's caches."""
+
+
+class IRecordRules(Interface):
+    """Which rows of a model the request's user may see or change (own / team / all).
+
+    Implemented by ``jimucrm.security``. Every list, detail, API and export query
+    of a model with an owner goes through :meth:`apply`, so a rule holds in every
+    place a record can be reached, not only in the pages that remember to check.
+    """
+
+    taggedValue(INTERNAL, True)
+
+    def scope(request, model, action: str = "read") -> str:
+        """'own', 'team', 'all' or 'none' for the request's user on ``model``."""
+
+    def apply(request, statement, model, action: str = "read"):
+        """``statement`` (a SQLAlchemy Select) narrowed to the rows the user may reach."""
+
+    def allows(request, record, action: str = "read") -> bool:
+        """True when the user may reach this one record for ``action``."""
+
+
+class IFieldAccess(Interface):
+    """Field-level permissions: which fields of a model the request's user may read or write.
+
+    Implemented by ``jimucrm.security``. Views, forms, the REST API and exports
+    ask it, so a hidden field is hidden everywhere and a read-only field is
+    refused on the server even when a client sends it.
+    """
+
+    taggedValue(INTERNAL, True)
+
+    def readable(request, model, field: str) -> bool:
+        """True when the user may see ``field`` of ``model``."""
+
+    def writable(request, model, field: str) -> bool:
+        """True when the user may change ``field`` of ``model``."""
