@@ -121,6 +121,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.login_max_failures", _positive_int, "5"),
     Setting("jimu.login_ip_max_failures", _positive_int, "50"),
     Setting("jimu.login_lockout_seconds", _positive_int, "900"),
+    # Shortest password a user may set (ASVS 4.0 L2 asks for 12).
+    Setting("jimu.password_min_length", _positive_int, "10"),
     Setting("jimu.secure_cookies", _boolean, "false"),
     # Proxies (addresses or networks) whose X-Forwarded-Proto and -For are believed.
     Setting("jimu.trusted_proxies", _word_list, "127.0.0.0/8 ::1"),

@@ -15,6 +15,7 @@ def includeme(config: Configurator) -> None:
     config.include(".keys")
     config.include(".sessions")
     config.include(".throttle")
+    config.include(".passwords")
     config.set_security_policy(SessionSecurityPolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_migration_branch("security", "jimucrm.security:migrations/versions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pyramid.i18n import TranslationString
 from zope.interface import Interface, taggedValue
 
 from jimucrm.core.interfaces import INTERNAL
@@ -20,3 +21,17 @@ class ILoginThrottle(Interface):
 
     def succeeded(tenant: str, login: str) -> None:
         """Forget the account's failures after a successful login."""
+
+
+class IPasswordPolicy(Interface):
+    """Says what is wrong with a password a user wants to set (nothing: it may be set)."""
+
+    taggedValue(INTERNAL, True)
+
+    def problems(password: str, *, username: str = "", display_name: str = "",
+                 email: str = "") -> list[TranslationString]:
+        """Translatable messages saying what is wrong; an empty list when acceptable.
+
+        ``username``, ``display_name`` and ``email`` are the account's, so that a
+        password made of them is refused.
+        """
