@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 
 from jimucrm.core.events import notify
 from jimucrm.core.i18n import _
+from jimucrm.core.pagination import paginate
 
 from .events import ContactCreated
 from .forms import FIELDS, validate
@@ -38,21 +39,18 @@ def contact_summary(request: Request) -> dict[str, int]:
              renderer="jimucrm.addons.contacts:templates/list.pt")
 def contact_list(request: Request) -> dict:
     term = request.params.get("q", "").strip()[:100]
-    try:
-        page = max(1, int(request.params.get("page", "1")))
-    except ValueError:
-        page = 1
     query = select(Contact)
     if term:
         pattern = _like_prefix(term)
         query = query.where(or_(Contact.name.ilike(pattern), Contact.company.ilike(pattern),
                                 Contact.phone.like(pattern)))
     total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
+    page = paginate(request.params, total, PAGE_SIZE)
     rows = request.dbsession.scalars(
-        query.order_by(Contact.name, Contact.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.order_by(Contact.name, Contact.id).limit(page.size).offset(page.offset)
     ).all()
-    return {"contacts": rows, "q": term, "page": page, "total": total,
-            "pages": max(1, -(-total // PAGE_SIZE))}
+    return {"contacts": rows, "q": term, "page": page.number, "total": total,
+            "pages": page.pages}
 
 
 @view_config(route_name="contact_new", permission="edit", tenant=True,

@@ -7,6 +7,8 @@ import logging
 from pyramid.httpexceptions import HTTPException, HTTPInternalServerError
 from pyramid.request import Request
 from pyramid.view import exception_view_config
+from pyramid_retry import mark_error_retryable
+from transaction.interfaces import NoTransaction
 
 from ..i18n import _
 
@@ -51,9 +53,37 @@ def http_error(exc: HTTPException, request: Request):
     return response
 
 
+def restart_transaction(request: Request, exc: Exception) -> None:
+    """Abort the request's transaction and begin a clean one.
+
+    The error may have come from the database: PostgreSQL then refuses every
+    further statement of the transaction, and a failed flush leaves the session
+    unusable, while the error page's layout still loads the user and checks
+    permissions. The new transaction is only for reading: pyramid_tm aborts it
+    (the request failed); when pyramid_tm is already done (its commit failed),
+    a finished callback does.
+    """
+    manager = request.tm
+    try:
+        failed = manager.get()
+    except NoTransaction:
+        failed = None
+    if failed is not None:
+        # Only the failed transaction's data managers know whether ``exc`` is worth
+        # another attempt (a serialization failure, a deadlock): tell pyramid_retry
+        # now, since pyramid_tm will only ask the new transaction.
+        if failed.isRetryableError(exc):
+            mark_error_retryable(exc)
+        manager.abort()  # zope.sqlalchemy rolls the session back and closes it
+    manager.begin()
+    if not request.environ.get("tm.active"):
+        request.add_finished_callback(lambda request: request.tm.abort())
+
+
 @exception_view_config(Exception,
                        renderer="jimucrm.core:templates/error.pt")
 def server_error(exc: Exception, request: Request) -> dict:
     # Log the traceback; never show it.
     log.error("unhandled error on %s", request.path, exc_info=exc)
+    restart_transaction(request, exc)
     return _render(request, HTTPInternalServerError.code)
