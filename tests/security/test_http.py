@@ -96,6 +96,8 @@ def assert_security_headers(response, *, https: bool = False) -> None:
     hsts = response.headers.get("Strict-Transport-Security")
     if https:
         assert hsts and "max-age=" in hsts and "includeSubDomains" in hsts, where
+        # The app is HSTS's one owner (deploy/nginx/jimu.conf leaves it out).
+        assert len(response.headers.getall("Strict-Transport-Security")) == 1, where
     else:
         assert hsts is None, f"{where}: HSTS over plain http"
 

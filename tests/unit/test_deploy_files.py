@@ -6,6 +6,7 @@ No server is needed: the ini files are only parsed, never loaded as an app.
 from __future__ import annotations
 
 import configparser
+import re
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -18,6 +19,25 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 INI_FILES = ("development.ini", "production.ini")
 DECLARED = {setting.name for setting in SETTINGS}
 FROM_ENVIRONMENT = ("jimu.secret_key", "jimu.database_url", "jimu.redis_url")
+PRODUCTION_ENVIRON = {
+    "JIMU_SECRET_KEY": "x" * 40,
+    "JIMU_DATABASE_URL": "postgresql://jimu@db.invalid/jimu",
+    "JIMU_REDIS_URL": "redis://redis.invalid:6379/0",
+}
+NGINX_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def nginx_directives(name: str) -> list[list[str]]:
+    """Every directive of an nginx file as its words, comments left out, any block."""
+    text = "\n".join(line.split("#", 1)[0]
+                     for line in (DEPLOY / "nginx" / name).read_text().splitlines())
+    return [statement.split() for statement in re.split(r"[;{}]", text) if statement.split()]
+
+
+def nginx_size(value: str) -> int:
+    """An nginx size ("10m", "512k", "1048576") in bytes (nginx's units are 1024s)."""
+    number, unit = re.fullmatch(r"(\d+)([kKmMgG]?)", value).groups()
+    return int(number) * NGINX_SIZE_UNITS[unit.lower()]
 
 
 def app_settings(name: str) -> dict[str, str]:
@@ -60,12 +80,7 @@ def test_production_holds_no_secret_or_url():
 
 def test_production_settings():
     settings = app_settings("production.ini")
-    environ = {
-        "JIMU_SECRET_KEY": "x" * 40,
-        "JIMU_DATABASE_URL": "postgresql://jimu@db.invalid/jimu",
-        "JIMU_REDIS_URL": "redis://redis.invalid:6379/0",
-    }
-    parsed = parse_settings(settings, environ)
+    parsed = parse_settings(settings, PRODUCTION_ENVIRON)
     assert parsed["jimu.secure_cookies"] is True
     assert parsed["jimu.routing"] == "host"
     assert raw_ini("production.ini").get("logger_root", "level") == "WARNING"
@@ -101,3 +116,23 @@ def test_compose_file():
         environment = service["environment"]
         assert {"JIMU_SECRET_KEY", "JIMU_DATABASE_URL", "JIMU_REDIS_URL"} <= set(environment)
     assert (DEPLOY / "Dockerfile").is_file()
+
+
+def test_nginx_body_limit_is_the_apps():
+    """nginx refuses what the app would refuse, and nothing the app would take."""
+    limits = [words[1:] for words in nginx_directives("jimu.conf")
+              if words[0] == "client_max_body_size"]
+    assert limits, "jimu.conf sets no client_max_body_size (nginx's default is 1m)"
+    app_limit = parse_settings(app_settings("production.ini"),
+                               PRODUCTION_ENVIRON)["jimu.max_request_bytes"]
+    for value in limits:
+        assert len(value) == 1 and nginx_size(value[0]) == app_limit, (value, app_limit)
+
+
+def test_hsts_comes_from_the_app_alone():
+    """The app sets Strict-Transport-Security on HTTPS (tests/security/test_http.py);
+    nginx adding it as well would send it twice."""
+    directives = nginx_directives("jimu.conf")
+    assert ["proxy_set_header", "X-Forwarded-Proto", "$scheme"] in directives
+    assert not any("strict-transport-security" in " ".join(words).lower()
+                   for words in directives)
