@@ -13,14 +13,24 @@ It cannot see rows removed after the last seal together with their seals
 
 The signing key is one PEM file per deployment (``jimu.audit_key_file``; by
 default ``audit-signing-key.<provider>.pem`` in the data directory): the
-private key, then the public key. It is created with mode 0600 and refused if
-anyone but its owner can read it. Auditors need only the public key
-(``jimu audit public-key``).
+private key wrapped by the deployment's master key (:class:`IKeyStore`, as
+tenant data keys are), then the public key in the clear. It is created with
+mode 0600 and refused if anyone but its owner can read it. Auditors need only
+the public key (``jimu audit public-key``), which needs no master key.
+
+A key file written before wrapping (a plain ``PRIVATE KEY`` block), or wrapped
+by a master key that is no longer the active one, is still read and is
+rewritten wrapped by the active master key the next time the private key is
+loaded (``jimu audit seal``, the daily task). Without any master key configured
+the private key stays a plain PEM block, as before.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import logging
 import os
 import re
 import zlib
@@ -39,7 +49,11 @@ from jimucrm.core.interfaces import ICryptoProvider, IDatabase
 from jimucrm.core.models import TENANT_SCHEMA
 
 from ..crypto import CryptoError
+from ..keys.errors import KeysUnavailable
+from ..keys.interfaces import IKeyStore
 from .models import AuditEntry, AuditSeal
+
+log = logging.getLogger(__name__)
 
 ROW_DOMAIN = b"jimu-audit-row-v1\x00"
 DAY_DOMAIN = b"jimu-audit-day-v1\x00"
@@ -50,6 +64,11 @@ GRACE = timedelta(minutes=15)
 # pg_advisory_xact_lock(classid, objid): "JIMU", then the schema.
 LOCK_CLASS = 0x4A494D55
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----\s*", re.DOTALL)
+PRIVATE = b"PRIVATE KEY"
+PUBLIC = b"PUBLIC KEY"
+WRAPPED = b"JIMU WRAPPED PRIVATE KEY"
+# The wrapped private key is bound to its public key: neither can be swapped alone.
+WRAP_CONTEXT = b"jimu audit signing key v1\x00"
 
 LOG = AuditEntry.__table__
 COLUMNS = [column.name for column in LOG.columns]
@@ -101,6 +120,70 @@ def _blocks(data: bytes) -> dict[bytes, bytes]:
     return {match.group(1): match.group(0).strip() + b"\n" for match in PEM_BLOCK.finditer(data)}
 
 
+def _wrap_context(public_pem: bytes) -> bytes:
+    return WRAP_CONTEXT + public_pem.strip()
+
+
+def _wrapped_block(keystore, private_pem: bytes, public_pem: bytes) -> bytes:
+    """The private key wrapped by ``keystore``'s active master key, as a PEM block whose
+    ``Master-Key`` header names that key."""
+    master_key_id, wrapped = keystore.wrap(private_pem.strip(), _wrap_context(public_pem))
+    body = base64.encodebytes(wrapped).strip()
+    return (b"-----BEGIN " + WRAPPED + b"-----\nMaster-Key: " + master_key_id.encode("ascii")
+            + b"\n\n" + body + b"\n-----END " + WRAPPED + b"-----\n")
+
+
+def _unwrap(keystore, block: bytes, public_pem: bytes, path: Path) -> tuple[bytes, str]:
+    """The private key in a wrapped block, and the id of the master key that wrapped it."""
+    lines = block.strip().splitlines()[1:-1]
+    header = lines[0].decode("ascii", "replace") if lines else ""
+    name, _sep, master_key_id = header.partition(":")
+    master_key_id = master_key_id.strip()
+    try:
+        if name.strip() != "Master-Key" or not master_key_id:
+            raise ValueError("no Master-Key header")
+        wrapped = base64.b64decode(b"".join(lines[1:]), validate=True)
+    except (ValueError, binascii.Error):
+        raise AuditKeyError(_("The audit key ${path} is damaged.",
+                              mapping={"path": str(path)})) from None
+    if keystore is None:
+        raise AuditKeyError(_(
+            "The audit key ${path} is wrapped by master key ${key_id}, and no master key is "
+            "configured (jimu.master_key_file or JIMU_MASTER_KEY).",
+            mapping={"path": str(path), "key_id": master_key_id}))
+    try:
+        private_pem = keystore.unwrap(master_key_id, wrapped, _wrap_context(public_pem))
+    except KeysUnavailable:
+        raise AuditKeyError(_(
+            "The audit key ${path} could not be unwrapped with master key ${key_id}: that "
+            "master key is not configured here, or the file was altered.",
+            mapping={"path": str(path), "key_id": master_key_id})) from None
+    return private_pem.strip() + b"\n", master_key_id
+
+
+def _write_private(path: Path, content: bytes, *, replace: bool) -> None:
+    """Write a file only its owner can read: a new one, or atomically over ``path``."""
+    target = path.with_name(f".{path.name}.{os.getpid()}.tmp") if replace else path
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(target, path)
+    except BaseException:
+        if replace:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def _key_file(keystore, private_pem: bytes, public_pem: bytes) -> bytes:
+    private = (_wrapped_block(keystore, private_pem, public_pem) if keystore is not None
+               else private_pem.strip() + b"\n")
+    return private + public_pem.strip() + b"\n"
+
+
 def _check_pair(provider: ICryptoProvider, private_pem: bytes, public_pem: bytes,
                 path: Path) -> None:
     probe = b"jimu audit key check"
@@ -116,30 +199,40 @@ def _check_pair(provider: ICryptoProvider, private_pem: bytes, public_pem: bytes
 
 
 def load_key(path: Path, provider: ICryptoProvider, *, create: bool = False,
-             private: bool = True) -> SigningKey:
+             private: bool = True, keystore=None) -> SigningKey:
     """The key pair in ``path`` (made there first when ``create``); public only unless
-    ``private``."""
+    ``private``.
+
+    ``keystore`` (the deployment's :class:`IKeyStore`, None when no master key is
+    configured) wraps the private key of a new file and unwraps it on reading; a
+    plain private key, or one wrapped by a master key that is not the active one,
+    is rewritten wrapped by the active one when ``private`` is asked for.
+    """
     if not path.exists():
         if not create:
             raise AuditKeyError(_("There is no audit key at ${path}.",
                                   mapping={"path": str(path)}))
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         private_pem, public_pem = provider.generate_signing_key()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(private_pem.strip() + b"\n" + public_pem.strip() + b"\n")
+        _write_private(path, _key_file(keystore, private_pem, public_pem), replace=False)
     blocks = _blocks(path.read_bytes())
-    public_pem = blocks.get(b"PUBLIC KEY")
-    private_pem = blocks.get(b"PRIVATE KEY")
-    if public_pem is None or (private and private_pem is None):
+    public_pem = blocks.get(PUBLIC)
+    private_pem, wrapped = blocks.get(PRIVATE), blocks.get(WRAPPED)
+    if public_pem is None or (private and private_pem is None and wrapped is None):
         raise AuditKeyError(_("The audit key ${path} holds no key pair.",
                               mapping={"path": str(path)}))
+    if (private_pem is not None or wrapped is not None) and path.stat().st_mode & 0o077:
+        raise AuditKeyError(_(
+            "The audit key ${path} can be read by other users; make it private "
+            "(chmod 600) and check who read it.", mapping={"path": str(path)}))
+    wrapped_by = None
+    if wrapped is not None and private:
+        private_pem, wrapped_by = _unwrap(keystore, wrapped, public_pem, path)
     if private_pem is not None:
-        if path.stat().st_mode & 0o077:
-            raise AuditKeyError(_(
-                "The audit key ${path} can be read by other users; make it private "
-                "(chmod 600) and check who read it.", mapping={"path": str(path)}))
         _check_pair(provider, private_pem, public_pem, path)
+    if private and keystore is not None and wrapped_by != keystore.active_key_id:
+        _write_private(path, _key_file(keystore, private_pem, public_pem), replace=True)
+        log.info("audit key %s is now wrapped by master key %s", path, keystore.active_key_id)
     return SigningKey(public_pem, key_id(provider, public_pem),
                       private_pem if private else None)
 
@@ -381,7 +474,7 @@ def seal_all(registry, key_file: Path, schemas: Iterable[str] | None = None,
              through: date | None = None) -> dict[str, list[date]]:
     """Seal each schema in its own transaction; return the days sealed per schema."""
     provider = registry.getUtility(ICryptoProvider)
-    key = load_key(key_file, provider, create=True)
+    key = load_key(key_file, provider, create=True, keystore=registry.queryUtility(IKeyStore))
     database = registry.getUtility(IDatabase)
     done = {}
     for schema in (audited_schemas(registry) if schemas is None else schemas):

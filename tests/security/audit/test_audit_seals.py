@@ -1,5 +1,6 @@
 """Daily seals: signed with Ed25519 (standard) or SM2 (national); tampering is found."""
 
+import secrets
 import stat
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -8,6 +9,7 @@ import pytest
 from audit_support import tampering
 from click.testing import CliRunner
 from sqlalchemy import select, text
+from zope.interface.registry import Components
 
 from jimucrm.core.cli import cli
 from jimucrm.core.interfaces import ICryptoProvider, IDatabase
@@ -17,11 +19,15 @@ from jimucrm.security.audit.seal import (
     SealError,
     last_sealable_day,
     load_key,
+    seal_all,
     seal_schema,
     verify_schema,
 )
 from jimucrm.security.audit.tasks import seal_audit_logs
 from jimucrm.security.crypto import provider_for
+from jimucrm.security.keys.algorithms import Providers
+from jimucrm.security.keys.interfaces import IKeyStore
+from jimucrm.security.keys.keystore import MasterKey, MasterKeyStore
 
 PROVIDERS = ["standard", "national"]
 
@@ -196,9 +202,9 @@ def test_the_celery_task_seals_every_tenant(registry, make_tenant, tmp_path, mon
     _history(registry, second, 4)
     done = seal_audit_logs.run(SimpleNamespace(registry=registry))
     assert len(done[first.schema_name]) >= 1 and len(done[second.schema_name]) >= 3
-    # The task uses the deployment's provider and key: what it sealed verifies.
+    # The task uses the deployment's provider and keys: what it sealed verifies.
     provider = registry.getUtility(ICryptoProvider)
-    key = load_key(tmp_path / "audit.pem", provider)
+    key = load_key(tmp_path / "audit.pem", provider, keystore=registry.queryUtility(IKeyStore))
     assert _verify(registry, second, provider, key).problem is None
 
 
@@ -243,3 +249,101 @@ def test_the_commands_seal_verify_and_name_the_tampered_day_and_row(
 
     wrong = run("verify", "--tenant", "no-such-tenant")
     assert wrong.exit_code == 1 and "no-such-tenant" in wrong.stderr
+
+
+# -- the private key wrapped by the master key ----------------------------------------------
+
+def _keystore(provider, *key_ids):
+    """A master key store with fresh keys under ``key_ids`` (the first active)."""
+    return MasterKeyStore([MasterKey(key_id, secrets.token_bytes(32)) for key_id in key_ids],
+                          Providers(provider))
+
+
+def _private_lines(key):
+    return [line for line in key.private_pem.splitlines() if b"-----" not in line]
+
+
+@pytest.mark.parametrize("crypto", PROVIDERS)
+def test_a_new_key_is_wrapped_by_the_master_key(crypto, providers, tmp_path):
+    provider, path = providers[crypto], tmp_path / "audit.pem"
+    keystore = _keystore(provider, "audit-a")
+    key = load_key(path, provider, create=True, keystore=keystore)
+    stored = path.read_bytes()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert b"BEGIN PRIVATE KEY" not in stored and b"Master-Key: audit-a" in stored
+    assert not any(line in stored for line in _private_lines(key))
+    again = load_key(path, provider, keystore=keystore)
+    assert again.key_id == key.key_id and again.private_pem == key.private_pem
+    assert provider.verify(key.public_pem, b"x", provider.sign(again.private_pem, b"x"))
+    assert path.read_bytes() == stored  # already wrapped by the active key: left alone
+    # Auditors and verify need only the public key, hence no master key.
+    assert load_key(path, provider, private=False).key_id == key.key_id
+    with pytest.raises(AuditKeyError, match="no master key is configured"):
+        load_key(path, provider)
+    with pytest.raises(AuditKeyError, match="could not be unwrapped") as refused:
+        load_key(path, provider, keystore=_keystore(provider, "audit-b"))
+    assert refused.value.message.mapping["key_id"] == "audit-a"
+
+
+def test_a_wrapped_key_is_bound_to_its_public_key(providers, tmp_path):
+    provider = providers["standard"]
+    keystore = _keystore(provider, "audit-a")
+    first = tmp_path / "first.pem"
+    second = tmp_path / "second.pem"
+    load_key(first, provider, create=True, keystore=keystore)
+    other = load_key(second, provider, create=True, keystore=keystore)
+    # The first file's wrapped private key beside the second file's public key.
+    wrapped = first.read_bytes().split(b"-----BEGIN PUBLIC KEY-----")[0]
+    second.write_bytes(wrapped + other.public_pem)
+    with pytest.raises(AuditKeyError, match="could not be unwrapped"):
+        load_key(second, provider, keystore=keystore)
+    damaged = first.read_bytes().replace(b"Master-Key: audit-a", b"Master-Key:")
+    first.write_bytes(damaged)
+    with pytest.raises(AuditKeyError, match="damaged"):
+        load_key(first, provider, keystore=keystore)
+
+
+@pytest.mark.parametrize("crypto", PROVIDERS)
+def test_a_plain_key_file_is_read_and_rewritten_wrapped(crypto, registry, make_tenant,
+                                                        providers, tmp_path):
+    provider, path = providers[crypto], tmp_path / "audit.pem"
+    plain = load_key(path, provider, create=True)  # as written before wrapping existed
+    assert b"BEGIN PRIVATE KEY" in path.read_bytes()
+    tenant = make_tenant()
+    _history(registry, tenant, 3)
+    _seal(registry, tenant, provider, plain, through=last_sealable_day() - timedelta(days=2))
+    old_master, new_master = secrets.token_bytes(32), secrets.token_bytes(32)
+    keystore = MasterKeyStore([MasterKey("audit-a", old_master)], Providers(provider))
+    migrated = load_key(path, provider, keystore=keystore)
+    assert (migrated.key_id, migrated.private_pem) == (plain.key_id, plain.private_pem)
+    stored = path.read_bytes()
+    assert b"BEGIN PRIVATE KEY" not in stored and b"Master-Key: audit-a" in stored
+    assert not any(line in stored for line in _private_lines(plain))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["audit.pem"]  # no temporary file left
+    # The same key goes on sealing, and everything verifies.
+    _seal(registry, tenant, provider, migrated)
+    assert _verify(registry, tenant, provider, migrated).problem is None
+    # A master-key rotation: the new active key takes over the next time it is loaded.
+    rotated = MasterKeyStore([MasterKey("audit-b", new_master), MasterKey("audit-a", old_master)],
+                             Providers(provider))
+    assert load_key(path, provider, keystore=rotated).key_id == plain.key_id
+    assert b"Master-Key: audit-b" in path.read_bytes()
+    only_new = MasterKeyStore([MasterKey("audit-b", new_master)], Providers(provider))
+    assert load_key(path, provider, keystore=only_new).private_pem == plain.private_pem
+
+
+def test_sealing_wraps_the_key_with_the_deployments_master_key(registry, make_tenant,
+                                                               tmp_path):
+    provider = registry.getUtility(ICryptoProvider)
+    keystore = _keystore(provider, "audit-deployment")
+    deployment = Components("audit-seal-test", bases=(registry,))
+    deployment.registerUtility(keystore, IKeyStore)
+    tenant = make_tenant()
+    _history(registry, tenant, 2)
+    path = tmp_path / "audit.pem"
+    assert seal_all(deployment, path, [tenant.schema_name])[tenant.schema_name]
+    assert b"Master-Key: audit-deployment" in path.read_bytes()
+    assert b"BEGIN PRIVATE KEY" not in path.read_bytes()
+    key = load_key(path, provider, keystore=keystore)
+    assert _verify(registry, tenant, provider, key).problem is None
