@@ -53,4 +53,5 @@ def includeme(config: Configurator) -> None:
     config.include(".panels")
     config.include(".migrations")
     config.include(".celery")
+    config.include(".outbox")
     config.include(".views")

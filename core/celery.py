@@ -98,12 +98,23 @@ def make_celery(registry: Registry) -> celery.Celery:
         imports=list(registry.jimu_task_modules),
     )
     app.pyramid_registry = registry
+    for step in registry.jimu_worker_steps:
+        app.steps["worker"].add(step)
     return app
 
 
 def add_task_module(config: Configurator, module: str) -> None:
     """Config directive: a module whose tasks (``@celery.shared_task``) workers load."""
     config.registry.jimu_task_modules.append(module)
+
+
+def add_worker_step(config: Configurator, step: type) -> None:
+    """Config directive: a Celery bootstep (``celery.bootsteps.StartStopStep``) every worker runs.
+
+    For work a worker does on its own, such as a periodic sweep, without a separate
+    beat process that a deployment could forget to start.
+    """
+    config.registry.jimu_worker_steps.append(step)
 
 
 def get_celery(registry: Registry) -> celery.Celery:
@@ -123,6 +134,8 @@ def _request_task(request: Request, task: JimuTask) -> _RequestTask:
 
 def includeme(config: Configurator) -> None:
     config.registry.jimu_task_modules = []
+    config.registry.jimu_worker_steps = []
     config.add_directive("add_task_module", add_task_module)
+    config.add_directive("add_worker_step", add_worker_step)
     config.add_request_method(_request_task, "task", reify=False)
     config.add_task_module("jimucrm.core.tasks")

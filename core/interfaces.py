@@ -35,6 +35,9 @@ class ITenantDirectory(Interface):
     def by_host(host: str) -> ITenant | None:
         """Return the tenant served at that host name, or None."""
 
+    def by_schema(schema_name: str) -> ITenant | None:
+        """Return the tenant whose data lives in that schema, or None."""
+
     def invalidate() -> None:
         """A tenant changed: drop cached answers in every process."""
 

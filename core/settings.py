@@ -128,6 +128,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.trusted_proxies", _word_list, "127.0.0.0/8 ::1"),
     Setting("jimu.max_request_bytes", _positive_int, str(10 * 1024 * 1024)),
     Setting("jimu.celery_eager", _boolean, "false"),
+    # Domain events: tries per handler before a delivery is parked as a dead letter, the
+    # first retry's wait (doubling each time, at most an hour), how often each worker
+    # sweeps for events a lost message left behind (0: never), how long handled events stay.
+    Setting("jimu.outbox_max_attempts", _positive_int, "8"),
+    Setting("jimu.outbox_backoff_seconds", _positive_int, "5"),
+    Setting("jimu.outbox_sweep_seconds", _positive_int, "10"),
+    Setting("jimu.outbox_retention_days", _positive_int, "7"),
     Setting("jimu.crypto", _crypto, "standard"),
     Setting("jimu.crypto_pbkdf2_iterations", _positive_int, "600000"),
     # File of the master key(s) wrapping tenant data keys (or JIMU_MASTER_KEY, base64).

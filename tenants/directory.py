@@ -60,6 +60,10 @@ class TenantDirectory:
         host = host.split(":", 1)[0].lower().rstrip(".")
         return self._cached(("host", host), lambda: self._load_host(host))
 
+    def by_schema(self, schema_name: str) -> TenantInfo | None:
+        return self._cached(("schema", schema_name),
+                            lambda: self._load(Tenant.schema_name == schema_name))
+
     def invalidate(self) -> None:
         """A tenant changed: every process drops its cached answers."""
         self._generation.bump()

@@ -1,0 +1,118 @@
+"""Which events exist and who handles them: the ``add_domain_event`` and
+``add_event_handler`` directives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pyramid.config import Configurator
+from pyramid.registry import Registry
+
+from jimucrm.core.addons import AddonGraphError, dotted_name
+from jimucrm.core.interfaces import IAddonCatalogue
+
+from .interfaces import IEventHandler
+
+EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+HANDLER_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+MAX_EVENT_NAME, MAX_HANDLER_NAME = 100, 200
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    event: str
+    call: Callable
+    addon: str | None  # None: core, tenants or security (every tenant)
+
+
+class EventHandlers:
+    """The declared events and the handlers of each, kept on the registry."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, str] = {}  # name -> docstring
+        self.by_name: dict[str, Handler] = {}
+        self._by_event: dict[str, list[Handler]] = {}
+
+    def add(self, handler: Handler) -> None:
+        self.by_name[handler.name] = handler
+        self._by_event.setdefault(handler.event, []).append(handler)
+
+    def names_for(self, event: str, addons: Iterable[str]) -> list[str]:
+        """The handlers of ``event`` that a tenant with ``addons`` enabled gets."""
+        enabled = addons if isinstance(addons, (set, frozenset)) else set(addons)
+        return [handler.name for handler in self._by_event.get(event, ())
+                if handler.addon is None or handler.addon in enabled]
+
+
+def event_handlers(registry: Registry) -> EventHandlers:
+    return registry.jimu_event_handlers
+
+
+def _owner(config: Configurator) -> str:
+    catalogue = config.registry.getUtility(IAddonCatalogue)
+    parts = config.package_name.split(".")
+    return catalogue.addon_of(config.package_name) or (parts[1] if len(parts) > 1 else parts[0])
+
+
+def add_domain_event(config: Configurator, name: str, doc: str) -> None:
+    """Config directive: declare the outbox event ``name`` (e.g. ``order.paid``).
+
+    ``doc`` says when it is emitted and what its payload holds; ``jimu
+    extension-points`` lists it as an event others may handle. Emitting or
+    handling an undeclared name is an error, so a misspelt one is caught.
+    """
+    if not EVENT_NAME.fullmatch(name) or len(name) > MAX_EVENT_NAME:
+        raise ValueError(f"event name {name!r}: expected dotted lower-case words such as "
+                         f"'order.paid' (at most {MAX_EVENT_NAME} characters)")
+    if not doc.strip():
+        raise ValueError(f"event {name}: say in doc when it is emitted and what it carries")
+    owner = _owner(config)
+    config.registry.getUtility(IAddonCatalogue).declare_point(name, "event", doc, owner)
+
+    def register() -> None:
+        config.registry.jimu_event_handlers.events[name] = doc
+
+    config.action(("jimu.domain_event", name), register)
+
+
+def add_event_handler(config: Configurator, event: str, handler: Callable, *,
+                      name: str) -> None:
+    """Config directive: call ``handler(session, event)`` in a worker for each ``event``.
+
+    ``name`` (e.g. ``dashboard.revenue``) identifies the handler in the outbox
+    for good: keep it when the code moves, or deliveries pending under the old
+    name will fail. See :class:`~.interfaces.IEventHandler` for the contract.
+    """
+    if not HANDLER_NAME.fullmatch(name) or len(name) > MAX_HANDLER_NAME:
+        raise ValueError(f"handler name {name!r}: expected dotted lower-case words such as "
+                         f"'dashboard.revenue' (at most {MAX_HANDLER_NAME} characters)")
+    handler = config.maybe_dotted(handler)
+    if not callable(handler):
+        raise TypeError(f"handler {name}: {handler!r} is not callable")
+    catalogue = config.registry.getUtility(IAddonCatalogue)
+    entry = Handler(name, event, handler, catalogue.addon_of(config.package_name))
+    owner = _owner(config)
+    handler_point = catalogue.points.get(dotted_name(IEventHandler))
+    if handler_point is not None:
+        handler_point.subscribed_by.add(owner)
+
+    def register() -> None:
+        handlers = config.registry.jimu_event_handlers
+        if event not in handlers.events:
+            raise AddonGraphError(f"handler {name} of {owner} handles event {event!r}, which "
+                                  f"nobody declares (config.add_domain_event)")
+        handlers.add(entry)
+        catalogue.points[event].subscribed_by.add(owner)
+
+    # Runs after every declaration (order=1), whichever package was included first;
+    # one name, one handler: a second registration of the name is a conflict.
+    config.action(("jimu.event_handler", name), register, order=1)
+
+
+def includeme(config: Configurator) -> None:
+    config.registry.jimu_event_handlers = EventHandlers()
+    config.add_directive("add_domain_event", add_domain_event)
+    config.add_directive("add_event_handler", add_event_handler)

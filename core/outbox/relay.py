@@ -1,0 +1,213 @@
+"""Delivering: claim due deliveries, run their handlers, retry, park, sweep.
+
+A relay claims a batch of one tenant's due deliveries with ``FOR UPDATE SKIP
+LOCKED``, runs each handler in a savepoint of the batch's transaction and marks
+the deliveries done in that same transaction. The row locks are the claim: a
+worker that dies mid-batch loses its connection, PostgreSQL rolls the batch
+back and releases the locks, and the next relay runs those deliveries again;
+what committed is never run again. Exactly once in effect, for database work.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pyramid.registry import Registry
+from sqlalchemy import (
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from jimucrm.core.interfaces import IDatabase
+from jimucrm.core.models import TENANT_SCHEMA
+
+from .handlers import event_handlers
+from .models import DEAD, DONE, PENDING, OutboxDeadLetter, OutboxDelivery, OutboxEvent
+from .service import Event
+
+log = logging.getLogger(__name__)
+
+EVENTS = OutboxEvent.__table__
+DELIVERIES = OutboxDelivery.__table__
+DEAD_LETTERS = OutboxDeadLetter.__table__
+
+BATCH_SIZE = 100
+# A relay hands the worker back after this long and queues itself again, so one
+# busy tenant does not keep the others waiting.
+TIME_BUDGET_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 3600
+PRUNE_BATCH = 1000
+MAX_ERROR_CHARS = 4000
+
+# Every schema holding an outbox, and whether it has a due delivery. One round trip
+# for any number of tenants: the per-schema query runs inside PostgreSQL, its
+# schema quoted there by format('%I').
+DUE_SCHEMAS = text("""
+SELECT n.nspname FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = 'outbox_deliveries' AND c.relkind IN ('r', 'p') AND n.nspname <> :placeholder
+  AND (xpath('/row/due/text()', query_to_xml(format(
+        'SELECT EXISTS (SELECT 1 FROM %I.outbox_deliveries WHERE state = ''pending'' '
+        'AND available_at <= clock_timestamp()) AS due', n.nspname), false, true, '')))[1]::text
+      = 'true'
+ORDER BY n.nspname
+""")
+OUTBOX_SCHEMAS = text("""
+SELECT n.nspname FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = 'outbox_deliveries' AND c.relkind IN ('r', 'p') AND n.nspname <> :placeholder
+ORDER BY n.nspname
+""")
+
+
+@dataclass
+class RelayReport:
+    """What one relay run did in one schema."""
+
+    schema: str
+    done: int = 0
+    retried: int = 0
+    parked: int = 0
+    more: bool = False  # stopped on its time budget with due deliveries left
+    retry_at: datetime | None = None  # the earliest retry this run scheduled
+
+
+def backoff_seconds(base: int, attempts: int) -> int:
+    """The wait before try ``attempts + 1``: base, 2×base, 4×base… capped at an hour."""
+    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def _error_text(exc: BaseException) -> str:
+    lines = traceback.format_exception(exc)
+    return "".join(lines)[-MAX_ERROR_CHARS:]
+
+
+def _claim(session: Session, limit: int):
+    return session.execute(
+        select(DELIVERIES.c.event_id, DELIVERIES.c.handler, DELIVERIES.c.attempts,
+               EVENTS.c.name, EVENTS.c.payload, EVENTS.c.created_at)
+        .join(EVENTS, EVENTS.c.id == DELIVERIES.c.event_id)
+        .where(DELIVERIES.c.state == PENDING,
+               DELIVERIES.c.available_at <= func.clock_timestamp())
+        .order_by(DELIVERIES.c.available_at, DELIVERIES.c.event_id)
+        .limit(limit)
+        .with_for_update(of=DELIVERIES, skip_locked=True)
+    ).all()
+
+
+def _run_batch(registry: Registry, session: Session, schema: str, report: RelayReport,
+               max_attempts: int, backoff: int) -> int:
+    """Claim, handle and record one batch in the session's transaction; return its size."""
+    handlers = event_handlers(registry)
+    rows = _claim(session, BATCH_SIZE)
+    done: list[tuple[int, str]] = []
+    for row in rows:
+        handler = handlers.by_name.get(row.handler)
+        attempt = row.attempts + 1
+        if handler is None:
+            # Retried like a failure: during a rolling upgrade an older worker may not
+            # know a handler the newer web processes already emit for.
+            error = f"no handler named {row.handler!r} is registered in this worker"
+            _fail(session, row, attempt, error, report, max_attempts, backoff)
+            continue
+        event = Event(row.event_id, row.name, row.payload, row.created_at, schema,
+                      row.handler, attempt, registry)
+        try:
+            with session.begin_nested():
+                handler.call(session, event)
+        except Exception as exc:
+            log.warning("outbox handler %s failed on event %s (%s) in %s, try %d of %d",
+                        row.handler, row.event_id, row.name, schema, attempt, max_attempts,
+                        exc_info=True)
+            _fail(session, row, attempt, _error_text(exc), report, max_attempts, backoff)
+        else:
+            done.append((row.event_id, row.handler))
+    if done:
+        session.execute(
+            update(DELIVERIES)
+            .where(tuple_(DELIVERIES.c.event_id, DELIVERIES.c.handler).in_(done))
+            .values(state=DONE, attempts=DELIVERIES.c.attempts + 1,
+                    processed_at=func.clock_timestamp(), last_error=None))
+        report.done += len(done)
+    return len(rows)
+
+
+def _fail(session: Session, row, attempt: int, error: str, report: RelayReport,
+          max_attempts: int, backoff: int) -> None:
+    key = and_(DELIVERIES.c.event_id == row.event_id, DELIVERIES.c.handler == row.handler)
+    if attempt >= max_attempts:
+        session.execute(update(DELIVERIES).where(key).values(
+            state=DEAD, attempts=attempt, last_error=error))
+        session.execute(insert(DEAD_LETTERS).values(
+            event_id=row.event_id, handler=row.handler, event_name=row.name,
+            last_error=error, attempts=attempt))
+        report.parked += 1
+        return
+    wait = backoff_seconds(backoff, attempt)
+    retry_at = session.execute(
+        update(DELIVERIES).where(key).values(
+            attempts=attempt, last_error=error,
+            available_at=func.clock_timestamp() + timedelta(seconds=wait))
+        .returning(DELIVERIES.c.available_at)).scalar_one()
+    report.retried += 1
+    if report.retry_at is None or retry_at < report.retry_at:
+        report.retry_at = retry_at
+
+
+def relay_schema(registry: Registry, schema: str,
+                 budget: float = TIME_BUDGET_SECONDS) -> RelayReport:
+    """Deliver ``schema``'s due events until none is left or ``budget`` seconds passed."""
+    settings = registry.settings
+    max_attempts = max(settings["jimu.outbox_max_attempts"], 1)
+    backoff = settings["jimu.outbox_backoff_seconds"]
+    database = registry.getUtility(IDatabase)
+    report = RelayReport(schema)
+    deadline = time.monotonic() + budget
+    with database.session(schema) as session:
+        while True:
+            with session.begin():
+                claimed = _run_batch(registry, session, schema, report, max_attempts, backoff)
+                if claimed < BATCH_SIZE:
+                    prune(session, settings["jimu.outbox_retention_days"])
+                    break
+            if time.monotonic() >= deadline:
+                report.more = True
+                break
+    return report
+
+
+def prune(session: Session, retention_days: int) -> int:
+    """Delete up to ``PRUNE_BATCH`` events older than the retention, all handled."""
+    if not retention_days:
+        return 0
+    unfinished = exists().where(DELIVERIES.c.event_id == EVENTS.c.id,
+                                DELIVERIES.c.state != DONE)
+    old = (select(EVENTS.c.id)
+           .where(EVENTS.c.created_at < func.now() - timedelta(days=retention_days),
+                  ~unfinished)
+           .order_by(EVENTS.c.created_at).limit(PRUNE_BATCH)
+           .with_for_update(skip_locked=True))
+    return session.execute(delete(EVENTS).where(EVENTS.c.id.in_(old))).rowcount
+
+
+def due_schemas(connection: Connection) -> list[str]:
+    """The tenant schemas with at least one due delivery."""
+    return list(connection.execute(DUE_SCHEMAS, {"placeholder": TENANT_SCHEMA}).scalars())
+
+
+def outbox_schemas(connection: Connection) -> list[str]:
+    """Every schema holding an outbox."""
+    return list(connection.execute(OUTBOX_SCHEMAS, {"placeholder": TENANT_SCHEMA}).scalars())

@@ -1,0 +1,147 @@
+"""Fixtures for the outbox tests: an app and worker processes that know the test handlers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from celery.signals import after_task_publish
+from sqlalchemy import func, select
+
+from jimucrm.core import configure
+from jimucrm.core.celery import get_celery
+from jimucrm.core.interfaces import IDatabase, ITenantDirectory
+from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery
+from jimucrm.core.tasks import health
+
+HERE = Path(__file__).resolve().parent
+# outbox_support is importable here because pytest puts this folder on sys.path;
+# worker processes get it through PYTHONPATH.
+OUTBOX_SETTINGS = {
+    "jimu.includes": "jimucrm.tenants jimucrm.security outbox_support",
+    "jimu.outbox_max_attempts": "3",
+    "jimu.outbox_backoff_seconds": "1",
+    "jimu.outbox_sweep_seconds": "1",
+}
+
+
+def outbox_environ(settings: dict) -> dict[str, str]:
+    """Environment for a ``jimu`` process (a worker, the CLI) with the test handlers."""
+    environ = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(HERE),
+                                                            os.environ.get("PYTHONPATH")])))
+    for name, value in OUTBOX_SETTINGS.items():
+        environ["JIMU_" + name.split(".", 1)[1].upper()] = value
+    return environ
+
+
+@pytest.fixture(scope="session")
+def outbox_registry(settings):
+    """The app with the test events and handlers (tenants are provisioned by the main one)."""
+    config = configure({**settings, **OUTBOX_SETTINGS})
+    get_celery(config.registry)
+    yield config.registry
+    config.registry.getUtility(IDatabase).dispose()
+
+
+@pytest.fixture
+def outbox_tenant(make_tenant, outbox_registry):
+    """A new tenant (an ITenant, with its addons) with the test handlers' tables."""
+    from outbox_support import METADATA
+
+    handle = make_tenant("事件公司")
+    database = outbox_registry.getUtility(IDatabase)
+    METADATA.create_all(bind=database.bind_for(handle.schema_name))
+    return outbox_registry.getUtility(ITenantDirectory).by_slug(handle.slug)
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[str, tuple]]]:
+    """The outbox tasks this process sends to the broker: (task name, args), as sent."""
+    sent: list[tuple[str, tuple]] = []
+
+    def record(sender=None, headers=None, body=None, **kwargs) -> None:
+        if headers["task"].startswith("jimu.outbox."):
+            sent.append((headers["task"], tuple(body[0])))
+
+    after_task_publish.connect(record, weak=False)
+    yield sent
+    after_task_publish.disconnect(record)
+
+
+class Worker:
+    """A real ``jimu worker`` process (prefork, one child) with the test handlers."""
+
+    def __init__(self, servers, settings) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
+             "--redis-url", servers.redis_url, "worker", "--concurrency=1",
+             "--loglevel=warning"],
+            env=outbox_environ(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_ready(self, registry, timeout: float = 60) -> None:
+        get_celery(registry).tasks[health.name].apply_async().get(timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool at once: no clean-up, no acknowledgement."""
+        try:
+            processes = [psutil.Process(self.process.pid)]
+            processes += processes[0].children(recursive=True)
+        except psutil.NoSuchProcess:
+            processes = []
+        for process in processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(processes, timeout=10)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.kill()
+
+
+@pytest.fixture
+def start_worker(servers, settings, outbox_registry) -> Iterator[Callable[[], Worker]]:
+    """``start_worker()``: a worker process, ready; every one is killed at the end."""
+    workers: list[Worker] = []
+
+    def start(wait: bool = True) -> Worker:
+        worker = Worker(servers, settings)
+        workers.append(worker)
+        if wait:
+            worker.wait_ready(outbox_registry)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def outbox_counts(outbox_registry):
+    """``outbox_counts(schema)``: deliveries per state and dead letters, read now."""
+    database = outbox_registry.getUtility(IDatabase)
+
+    def counts(schema: str) -> dict[str, int]:
+        with database.session(schema) as session:
+            found = dict(session.execute(
+                select(OutboxDelivery.state, func.count()).group_by(OutboxDelivery.state)).all())
+            found["letters"] = session.scalar(select(func.count()).select_from(OutboxDeadLetter))
+        return found
+
+    return counts
