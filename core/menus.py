@@ -11,6 +11,7 @@ from zope.interface import implementer
 
 from .addons import fill_ui_slot
 from .interfaces import IMenuItem
+from .permissions import AUTHENTICATED
 
 MAIN_MENU = "main_menu"
 
@@ -22,7 +23,7 @@ class MenuItem:
     title: TranslationString
     route: str
     order: int = 100
-    permission: str = "view"
+    permission: str = AUTHENTICATED
     addon: str | None = None
 
 
@@ -33,7 +34,7 @@ def add_menu_item(
     route: str,
     *,
     order: int = 100,
-    permission: str = "view",
+    permission: str = AUTHENTICATED,
 ) -> None:
     """Config directive: add an entry to the main menu.
 

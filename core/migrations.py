@@ -49,9 +49,17 @@ def add_migration_branch(
 
 
 def migration_branches(registry: IComponentLookup, scope: str) -> list[MigrationBranch]:
-    """The registered branches of one scope, sorted by name."""
+    """The registered branches of one scope, in the order they must run.
+
+    The packages' own branches come first (by name, so ``security``, which
+    creates users, precedes ``security_*``), then the addons' in dependency
+    order: a table may refer to any table of a branch that runs before it.
+    """
+    order = {name: index for index, name in
+             enumerate(registry.getUtility(IAddonCatalogue).order)}
     found = [b for _, b in registry.getUtilitiesFor(IMigrationBranch) if b.scope == scope]
-    return sorted(found, key=lambda branch: branch.name)
+    return sorted(found, key=lambda branch: (branch.addon is not None,
+                                             order.get(branch.addon, -1), branch.name))
 
 
 def includeme(config: Configurator) -> None:

@@ -10,6 +10,7 @@ from pyramid.renderers import render
 from pyramid.request import Request
 
 from .addons import fill_ui_slot
+from .permissions import AUTHENTICATED
 
 HOME = "home"
 
@@ -24,7 +25,7 @@ class Panel:
 
 
 def add_panel(config: Configurator, slot: str, renderer: str, *, order: int = 100,
-              permission: str = "view") -> None:
+              permission: str = AUTHENTICATED) -> None:
     """Config directive: render template ``renderer`` into UI slot ``slot``.
 
     The template gets ``request``; the panel shows only to users holding

@@ -8,17 +8,23 @@ from jimucrm.core.events import ITenantProvisioned
 
 from .policy import SessionSecurityPolicy
 from .subscribers import create_first_admin
+from .tokens import csrf_required
 
 
 def includeme(config: Configurator) -> None:
+    # First: the branches of the sub-packages below create tables that refer to users.
+    config.add_migration_branch("security", "jimucrm.security:migrations/versions")
     config.include(".crypto")
     config.include(".keys")
     config.include(".sessions")
     config.include(".throttle")
     config.include(".passwords")
+    config.include(".mfa")
+    config.include(".rbac")
+    config.include(".tokens")
     config.set_security_policy(SessionSecurityPolicy())
-    config.set_default_csrf_options(require_csrf=True)
-    config.add_migration_branch("security", "jimucrm.security:migrations/versions")
+    # Token requests carry no ambient credential: no CSRF token (see .tokens.identity).
+    config.set_default_csrf_options(require_csrf=True, callback=csrf_required)
     config.add_message_catalogues("jimucrm.security:locale")
     config.include(".http")
     config.add_route("login", "/login")

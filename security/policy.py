@@ -1,4 +1,4 @@
-"""The Pyramid security policy: a user of the request's tenant, from the session."""
+"""The Pyramid security policy: a user of the request's tenant, and what its roles grant."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from pyramid.request import Request
 from pyramid.security import Allowed, Denied
 from zope.interface import implementer
 
+from jimucrm.core.permissions import AUTHENTICATED, permissions
+
 from .models import User
+from .rbac.grants import Grants, load_grants
+from .tokens.identity import identity_from_token, is_token_request
 
 SESSION_USER = "user_id"
 SESSION_TENANT = "tenant"
@@ -26,18 +30,40 @@ class Identity:
     username: str
     display_name: str
     is_admin: bool
+    permissions: frozenset[str]
+    grants: Grants
+    # Set when the request came with an API token instead of a session.
+    token_id: int | None = None
+
+
+def identity_for_user(request: Request, user: User, *, scopes=None,
+                      token_id: int | None = None) -> Identity:
+    """The identity of ``user`` in the request's tenant.
+
+    An administrator holds every declared permission; anyone else what their
+    roles grant. ``scopes`` (an API token's) narrow that further, never widen it.
+    """
+    grants = load_grants(request.dbsession, user.id)
+    held = frozenset(permissions(request.registry)) if user.is_admin else grants.permissions
+    if scopes is not None:
+        held &= frozenset(scopes)
+    return Identity(user.id, request.tenant.slug, user.username, user.display_name,
+                    user.is_admin, held, grants, token_id)
 
 
 @implementer(ISecurityPolicy)
 class SessionSecurityPolicy:
     """Identity from the server-side session, valid only in the tenant it was made in.
 
-    Permissions for now: any active user of the tenant holds ``view`` and
-    ``edit``; ``admin`` needs an admin user. The RBAC of the security issue
-    replaces :meth:`permits` without changing how views declare permissions.
+    A permission is allowed when the identity holds it (see
+    :func:`identity_for_user`); ``authenticated`` is held by every session
+    identity and by no API token.
     """
 
     def identity(self, request: Request) -> Identity | None:
+        if is_token_request(request):
+            # A Bearer request is its token's, never the session's: a refused token is nobody.
+            return identity_from_token(request)
         tenant = request.tenant
         if tenant is None:
             return None
@@ -52,7 +78,7 @@ class SessionSecurityPolicy:
         user = request.dbsession.get(User, session[SESSION_USER])
         if user is None or not user.is_active:
             return None
-        return Identity(user.id, tenant.slug, user.username, user.display_name, user.is_admin)
+        return identity_for_user(request, user)
 
     def authenticated_userid(self, request: Request) -> int | None:
         identity = request.identity
@@ -62,9 +88,13 @@ class SessionSecurityPolicy:
         identity = request.identity
         if identity is None:
             return Denied("not logged in")
-        if permission == "admin" and not identity.is_admin:
-            return Denied("needs an administrator")
-        return Allowed("active user of this tenant")
+        if permission == AUTHENTICATED:
+            if identity.token_id is None:
+                return Allowed("logged in")
+            return Denied("an API token cannot act on the account itself")
+        if permission in identity.permissions:
+            return Allowed(f"holds {permission}")
+        return Denied(f"lacks {permission}")
 
     def remember(self, request: Request, userid: int, **kw) -> list:
         # A new session id at login: a session id planted before it is worthless.

@@ -35,7 +35,9 @@ def includeme(config: Configurator) -> None:
     # Below the exception view, so an unknown tenant gets the 404 page.
     config.add_tween("jimucrm.tenants.routing.tenant_tween_factory", under=EXCVIEW, over=MAIN)
     config.add_event_subscriber(prepare_to_serve, IServeStarting)
+    config.declare_permission("settings.addons", _("Enable and disable addons"),
+                          group=_("Settings"))
     config.add_route("settings_addons", "/settings/addons")
     config.add_menu_item("settings", _("Settings"), "settings_addons", order=900,
-                         permission="admin")
+                         permission="settings.addons")
     config.scan(".views")

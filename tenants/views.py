@@ -17,7 +17,7 @@ from .interfaces import ITenantAddons
 log = logging.getLogger(__name__)
 
 
-@view_config(route_name="settings_addons", permission="admin", tenant=True,
+@view_config(route_name="settings_addons", permission="settings.addons", tenant=True,
              request_method="GET", renderer="jimucrm.tenants:templates/addons.pt")
 def addon_settings(request: Request) -> dict:
     catalogue = request.registry.getUtility(IAddonCatalogue)
@@ -36,7 +36,7 @@ def addon_settings(request: Request) -> dict:
     return {"addons": rows}
 
 
-@view_config(route_name="settings_addons", permission="admin", tenant=True,
+@view_config(route_name="settings_addons", permission="settings.addons", tenant=True,
              request_method="POST")
 def change_addon(request: Request) -> HTTPSeeOther:
     name = request.POST.get("addon", "")

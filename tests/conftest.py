@@ -10,6 +10,7 @@ database and drops it at the end.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import secrets
@@ -24,12 +25,14 @@ import psycopg
 import pytest
 import redis
 import webtest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from jimucrm.core import configure
 from jimucrm.core.embedded import EmbeddedServices
 from jimucrm.core.interfaces import ICryptoProvider, IDatabase
 from jimucrm.security.models import User
+from jimucrm.security.rbac.models import Role, Team, TeamMember, UserRole
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.upgrade import upgrade_public
 
@@ -86,11 +89,21 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-def settings(servers: Servers) -> dict:
+def suite_master_key() -> str:
+    """The suite's master key (base64), id ``test-a``: encrypted fields need one."""
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers, suite_master_key: str, tmp_path_factory) -> dict:
+    key_file = tmp_path_factory.mktemp("suite-master-key") / "master_key"
+    key_file.write_text(f"test-a:{suite_master_key}\n")
+    key_file.chmod(0o600)
     return {
         "jimu.database_url": servers.database_url,
         "jimu.redis_url": servers.redis_url,
         "jimu.secret_key": secrets.token_urlsafe(40),
+        "jimu.master_key_file": str(key_file),
         "jimu.base_domain": BASE_DOMAIN,
         "jimu.tenant_cache_seconds": "0",
         "jimu.celery_eager": "false",
@@ -153,16 +166,32 @@ def tenant(make_tenant) -> TenantHandle:
 
 @pytest.fixture
 def make_user(registry):
-    """Add a user to a tenant; return its username (the password is ``PASSWORD``)."""
+    """Add a user to a tenant; return its username (the password is ``PASSWORD``).
 
-    def make(tenant: TenantHandle, username: str = "staff", *, is_admin: bool = False) -> str:
+    The user gets the system roles named in ``roles`` (``staff``, ``manager``) and
+    joins the teams named in ``teams`` (created when missing).
+    """
+
+    def make(tenant: TenantHandle, username: str = "staff", *, is_admin: bool = False,
+             roles: tuple[str, ...] = ("staff",), teams: tuple[str, ...] = ()) -> str:
         database = registry.getUtility(IDatabase)
         with database.session(tenant.schema_name) as session, session.begin():
-            session.add(User(username=username, email=f"{username}@{tenant.slug}.example.cn",
+            user = User(username=username, email=f"{username}@{tenant.slug}.example.cn",
                              display_name=f"{username} 用户",
                              password_hash=registry.getUtility(ICryptoProvider)
                              .hash_password(PASSWORD),
-                             is_admin=is_admin, is_active=True))
+                             is_admin=is_admin, is_active=True)
+            session.add(user)
+            session.flush()
+            for role in session.scalars(select(Role).where(Role.key.in_(roles))):
+                session.add(UserRole(user_id=user.id, role_id=role.id))
+            for name in teams:
+                team = session.scalar(select(Team).where(Team.name == name))
+                if team is None:
+                    team = Team(name=name, is_active=True)
+                    session.add(team)
+                    session.flush()
+                session.add(TeamMember(team_id=team.id, user_id=user.id))
         return username
 
     return make

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 
 from jimucrm.core.events import notify
 from jimucrm.core.i18n import _
+from jimucrm.core.interfaces import IRecordRules
 from jimucrm.core.pagination import paginate
 
 from .events import ContactCreated
@@ -29,17 +30,17 @@ def _like_prefix(term: str) -> str:
 def contact_summary(request: Request) -> dict[str, int]:
     """Figures for the home page panel: how many contacts, how many this week."""
     week_ago = func.now() - timedelta(days=7)
-    total, recent = request.dbsession.execute(select(
-        func.count(), func.count().filter(Contact.created_at >= week_ago)).select_from(Contact)
-    ).one()
+    query = select(func.count(), func.count().filter(Contact.created_at >= week_ago))
+    query = request.find_service(IRecordRules).apply(request, query.select_from(Contact), Contact)
+    total, recent = request.dbsession.execute(query).one()
     return {"total": total, "recent": recent}
 
 
-@view_config(route_name="contacts", permission="view", tenant=True,
+@view_config(route_name="contacts", permission="contacts.view", tenant=True,
              renderer="jimucrm.addons.contacts:templates/list.pt")
 def contact_list(request: Request) -> dict:
     term = request.params.get("q", "").strip()[:100]
-    query = select(Contact)
+    query = request.find_service(IRecordRules).apply(request, select(Contact), Contact)
     if term:
         pattern = _like_prefix(term)
         query = query.where(or_(Contact.name.ilike(pattern), Contact.company.ilike(pattern),
@@ -53,7 +54,7 @@ def contact_list(request: Request) -> dict:
             "pages": page.pages}
 
 
-@view_config(route_name="contact_new", permission="edit", tenant=True,
+@view_config(route_name="contact_new", permission="contacts.create", tenant=True,
              renderer="jimucrm.addons.contacts:templates/form.pt",
              request_method=("GET", "POST"))
 def contact_new(request: Request):
@@ -63,7 +64,7 @@ def contact_new(request: Request):
     if not form.valid:
         request.response.status_int = 400
         return {"values": form.values, "errors": form.errors}
-    contact = Contact(**form.values)
+    contact = Contact(**form.values, owner_id=request.identity.user_id)
     request.dbsession.add(contact)
     request.dbsession.flush()
     notify(request.registry, ContactCreated(request, contact), request.tenant.addons)
@@ -72,7 +73,7 @@ def contact_new(request: Request):
     return HTTPSeeOther(request.route_url("contact", id=contact.id))
 
 
-@view_config(route_name="contact", permission="view", tenant=True,
+@view_config(route_name="contact", permission="contacts.view", tenant=True,
              renderer="jimucrm.addons.contacts:templates/detail.pt")
 def contact_detail(request: Request) -> dict:
     try:
@@ -80,7 +81,8 @@ def contact_detail(request: Request) -> dict:
     except ValueError:
         raise HTTPNotFound() from None
     contact = request.dbsession.get(Contact, contact_id)
-    if contact is None:
+    # Out of the user's records is the same answer as no such record: no probing.
+    if contact is None or not request.find_service(IRecordRules).allows(request, contact):
         raise HTTPNotFound()
     score = request.find_service(IContactScorer).score(contact)
     return {"contact": contact, "score": score}

@@ -7,8 +7,10 @@ from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
+from ..permissions import AUTHENTICATED
 
-@view_config(route_name="home", tenant=True, permission="view",
+
+@view_config(route_name="home", tenant=True, permission=AUTHENTICATED,
              renderer="jimucrm.core:templates/home.pt")
 def tenant_home(request: Request) -> dict:
     return {"menu": request.menu_items}

@@ -35,8 +35,10 @@ def includeme(config: Configurator) -> None:
     config.add_event_subscriber(make_log_append_only, ITenantProvisioned)
     config.add_event_subscriber(record_addons_changed, ITenantAddonsChanged)
     config.add_task_module("jimucrm.security.audit.tasks")
+    config.declare_permission("settings.audit", _("Search and export the audit log"),
+                          group=_("Settings"))
     config.add_route("settings_audit", "/settings/audit")
     config.add_route("settings_audit_csv", "/settings/audit.csv")
     config.add_menu_item("audit", _("Audit log"), "settings_audit", order=910,
-                         permission="admin")
+                         permission="settings.audit")
     config.scan(".views")

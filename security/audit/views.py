@@ -27,6 +27,12 @@ from .log import (
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,
+    MFA_CODE_USED,
+    MFA_CODES_REPLACED,
+    MFA_DISABLED,
+    MFA_ENABLED,
+    MFA_RESET,
+    PASSWORD_CHANGED,
     UPDATE,
     record_export,
 )
@@ -46,6 +52,12 @@ ACTION_TITLES = {
     ADDON_ENABLED: _("Addon enabled"),
     ADDON_DISABLED: _("Addon disabled"),
     EXPORT: _("Exported"),
+    PASSWORD_CHANGED: _("Password changed"),
+    MFA_ENABLED: _("Two-step verification on"),
+    MFA_DISABLED: _("Two-step verification off"),
+    MFA_RESET: _("Two-step verification reset"),
+    MFA_CODES_REPLACED: _("Recovery codes replaced"),
+    MFA_CODE_USED: _("Recovery code used"),
 }
 
 # A spreadsheet would run a cell starting with these as a formula.
@@ -126,7 +138,7 @@ def _when(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-@view_config(route_name="settings_audit", permission="admin", tenant=True,
+@view_config(route_name="settings_audit", permission="settings.audit", tenant=True,
              request_method="GET", renderer="jimucrm.security.audit:templates/audit.pt")
 def audit_log(request: Request) -> dict:
     search = Search.of(request.params)
@@ -174,7 +186,7 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-@view_config(route_name="settings_audit_csv", permission="admin", tenant=True,
+@view_config(route_name="settings_audit_csv", permission="settings.audit", tenant=True,
              request_method="GET")
 def audit_log_csv(request: Request) -> Response:
     search = Search.of(request.params)
