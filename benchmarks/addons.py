@@ -38,7 +38,6 @@ import platform
 import random
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -48,18 +47,22 @@ import threading
 import time
 import timeit
 import tracemalloc
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
-import redis
 import webtest
 import zope.interface.adapter
-from sqlalchemy.engine import make_url
+from _servers import (  # benchmarks/_servers.py
+    Servers,
+    add_server_arguments,
+    ignore_jimu_environment,
+    log,
+    run_interruptibly,
+    servers,
+)
 from zope.interface import Interface, providedBy
 from zope.interface.registry import Components
 
@@ -68,23 +71,14 @@ from jimucrm.addons.contacts.interfaces import IContactScorer
 from jimucrm.core import configure
 from jimucrm.core.addons.graph import closure
 from jimucrm.core.cli.scaffold import scaffold_values, write_scaffold
-from jimucrm.core.embedded import EmbeddedServices
 from jimucrm.core.interfaces import IAddonCatalogue, IDatabase
-from jimucrm.core.settings import SETTINGS
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.upgrade import upgrade_public
 
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 BASE_DOMAIN = "jimu.test"
 PREFIX = "bench_a"  # generated addons are bench_a00, bench_a01, ...
 SEED = 20240611  # the dependency graph is the same on every run
 RATIO_TARGET = 1.2
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr, results to stdout."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- generated addons
@@ -689,56 +683,6 @@ def bench_new_sets(catalogue: Any, count: int, seen: set[frozenset[str]]) -> dic
 # ---------------------------------------------------------------- part 3: first requests
 
 
-@dataclass(frozen=True)
-class Servers:
-    admin_url: str
-    database_url: str
-    redis_url: str
-    mode: str
-
-
-def _plain_pg_url(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def servers(args: argparse.Namespace) -> Iterator[Servers]:
-    """A fresh database (dropped on exit) and a Redis database, as benchmarks/tenants.py."""
-    workdir: Path | None = None
-    embedded: EmbeddedServices | None = None
-    try:
-        if args.embedded:
-            workdir = Path(tempfile.mkdtemp(prefix="jimu-bench-"))
-            log("starting embedded PostgreSQL and Redis")
-            embedded = EmbeddedServices(workdir)
-            admin_url = _plain_pg_url(embedded.database_url())
-            redis_url = embedded.redis_url()
-        else:
-            admin_url = _plain_pg_url(args.pg_url)
-            redis_url = args.redis_url
-        name = f"jimu_bench_{uuid.uuid4().hex[:10]}"
-        with redis.Redis.from_url(redis_url) as client:
-            client.ping()  # fail before creating anything if Redis is not there
-        try:
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{name}"')
-            yield Servers(admin_url, _plain_pg_url(admin_url, name), redis_url,
-                          "embedded" if embedded else "external")
-        finally:
-            log(f"dropping database {name}")
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        if embedded is not None:
-            log("stopping embedded servers")
-            embedded.stop()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
 def bench_requests(servers_: Servers, pairs: int) -> dict[str, Any]:
     """First GET for a tenant whose addon set this process never saw vs one it did.
 
@@ -927,14 +871,6 @@ def print_table(results: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- main
 
 
-_interrupted: list[int] = []
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    _interrupted.append(signum)
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -952,13 +888,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "for the first-request figure (default: %(default)s)")
     parser.add_argument("--no-requests", action="store_true",
                         help="skip the first-request figure (then no server is needed)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help="any database of the PostgreSQL to use: the run creates its own "
-                             "database beside it and drops it (default: %(default)s)")
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL,
-                        help="Redis for the app's cache generation (default: %(default)s)")
-    parser.add_argument("--embedded", action="store_true",
-                        help="use embedded PostgreSQL and Redis in a temporary folder instead")
+    add_server_arguments(parser, "the app's cache generation")
     parser.add_argument("--pip", action="store_true",
                         help="install the generated addons with `pip install --target` "
                              "(builds each as a wheel, offline; slower) instead of writing "
@@ -1040,24 +970,11 @@ def _zope_c_optimizations() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # JIMU_* variables override settings (see jimucrm.core.settings): never let one
-    # point this run at somebody's real database.
-    for setting in SETTINGS:
-        if os.environ.pop(setting.env_name, None) is not None:
-            log(f"ignoring {setting.env_name} from the environment")
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    ignore_jimu_environment()
     started = time.monotonic()
-    try:
-        with workspace(args.counts, args.pip, args.keep) as ws:
-            try:
-                results = run(args, ws)
-            finally:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    except BaseException:
-        if not _interrupted:
-            raise
+    results = run_interruptibly(workspace(args.counts, args.pip, args.keep),
+                                lambda ws: run(args, ws))
+    if results is None:
         log("interrupted; the temporary folder and the database were removed")
         return 130
     results["seconds"] = round(time.monotonic() - started, 1)

@@ -28,37 +28,34 @@ import math
 import os
 import platform
 import secrets
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import redis
 import sqlalchemy
 import webtest
+from _servers import (  # benchmarks/_servers.py
+    Servers,
+    add_server_arguments,
+    ignore_jimu_environment,
+    log,
+    run_interruptibly,
+    servers,
+)
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from jimucrm.core import configure
-from jimucrm.core.embedded import EmbeddedServices
 from jimucrm.core.interfaces import ICryptoProvider, IDatabase
-from jimucrm.core.settings import SETTINGS
 from jimucrm.security.models import User
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.slugs import schema_for
 from jimucrm.tenants.upgrade import upgrade_public
 
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 BASE_DOMAIN = "jimu.test"
 PASSWORD = "correct-horse-电池-staple"
 USERNAME = "staff"
@@ -67,77 +64,6 @@ SESSION_SECONDS = 900
 PRESENT_TENANTS = 10  # tenants present for the first latency measurement
 PROVISIONING_TARGET = 1.3
 LATENCY_TARGET = 1.1
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr, results to stdout."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- servers
-
-
-@dataclass(frozen=True)
-class Servers:
-    admin_url: str  # maintenance database, for CREATE/DROP DATABASE
-    database_url: str  # this run's own database (plain postgresql:// URL)
-    control_url: str  # a second one, that keeps only a few tenants
-    redis_url: str
-    mode: str
-
-
-def _plain_pg_url(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def servers(args: argparse.Namespace) -> Iterator[Servers]:
-    """A fresh database and a Redis database; everything made here is removed on exit."""
-    workdir: Path | None = None
-    embedded: EmbeddedServices | None = None
-    try:
-        if args.embedded:
-            workdir = Path(tempfile.mkdtemp(prefix="jimu-bench-"))
-            log("starting embedded PostgreSQL and Redis")
-            embedded = EmbeddedServices(workdir)
-            admin_url = _plain_pg_url(embedded.database_url())
-            redis_url = embedded.redis_url()
-        else:
-            admin_url = _plain_pg_url(args.pg_url)
-            redis_url = args.redis_url
-        run_id = uuid.uuid4().hex[:10]
-        names = [f"jimu_bench_{run_id}", f"jimu_bench_{run_id}_few"]
-        with redis.Redis.from_url(redis_url) as client:
-            client.ping()  # fail before creating anything if Redis is not there
-        try:
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                for name in names:
-                    connection.execute(f'CREATE DATABASE "{name}"')
-            yield Servers(admin_url, _plain_pg_url(admin_url, names[0]),
-                          _plain_pg_url(admin_url, names[1]), redis_url,
-                          "embedded" if embedded else "external")
-        finally:
-            log(f"dropping databases {', '.join(names)}")
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                for name in names:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        if embedded is not None:
-            log("stopping embedded servers")
-            embedded.stop()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-_interrupted: list[int] = []  # the signals received
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    _interrupted.append(signum)
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 # ---------------------------------------------------------------- statistics
@@ -564,14 +490,7 @@ def print_table(results: dict[str, Any]) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help="any database of the PostgreSQL to use: the run creates its own "
-                             "databases beside it and drops them (default: %(default)s)")
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL,
-                        help="Redis for sessions, which expire on their own after 15 minutes "
-                             "(default: %(default)s)")
-    parser.add_argument("--embedded", action="store_true",
-                        help="use embedded PostgreSQL and Redis in a temporary folder instead")
+    add_server_arguments(parser, "sessions, which expire on their own after 15 minutes")
     parser.add_argument("--tenants", type=int, default=200,
                         help="tenants provisioned in the timed comparison (default: %(default)s)")
     parser.add_argument("--many", type=int, default=1000,
@@ -634,7 +553,7 @@ def run(args: argparse.Namespace, servers_: Servers) -> dict[str, Any]:
 
     # -- a few tenants: in this run's database, and in a control database that keeps them
     #    few (for the interleaved comparison at the end)
-    control = App({**settings, "jimu.database_url": servers_.control_url})
+    control = App({**settings, "jimu.database_url": servers_.databases[1]})
     users: dict[str, webtest.TestApp] = {}
     for name, instance in (("main", app), ("control", control)):
         instance.provision(HOME_TENANT)
@@ -706,28 +625,11 @@ def run(args: argparse.Namespace, servers_: Servers) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # JIMU_* variables override settings (see jimucrm.core.settings): never let one
-    # point this run at somebody's real database.
-    for setting in SETTINGS:
-        if os.environ.pop(setting.env_name, None) is not None:
-            log(f"ignoring {setting.env_name} from the environment")
-    # Ctrl-C and SIGTERM both end the run through the clean-up below (a shell may have
-    # started this process with SIGINT ignored: set the handler whatever it was).
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    ignore_jimu_environment()
     started = time.monotonic()
-    try:
-        with servers(args) as servers_:
-            try:
-                results = run(args, servers_)
-            finally:
-                # Clean-up must not be cut short by a second Ctrl-C.
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    except BaseException:
-        # The interrupt may surface as another error (a request cut short answers 500).
-        if not _interrupted:
-            raise
+    # The main database, and a control one that keeps only a few tenants.
+    results = run_interruptibly(servers(args, ("", "_few")), lambda found: run(args, found))
+    if results is None:
         log("interrupted; the benchmark databases were dropped")
         return 130
     results["seconds"] = round(time.monotonic() - started, 1)
