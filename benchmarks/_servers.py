@@ -3,9 +3,10 @@
 * :func:`add_server_arguments`: ``--pg-url``, ``--redis-url`` and ``--embedded``;
 * :func:`servers`: fresh databases (dropped at the end, also on an error) on the
   machine's PostgreSQL, or on embedded PostgreSQL and Redis in a temporary folder;
-* :func:`ignore_jimu_environment` and :func:`run_interruptibly`: a run never follows
-  a ``JIMU_*`` variable to somebody's real database, and Ctrl-C or SIGTERM end it
-  through the same clean-up as an error does.
+* :func:`run_benchmark`, the body of a script's ``main()``: a run never follows a
+  ``JIMU_*`` variable to somebody's real database, Ctrl-C or SIGTERM end it through
+  the same clean-up as an error does, and the results are printed (and written as
+  JSON with ``--json``).
 
 The scripts are run as ``python benchmarks/NAME.py``, so this module is imported as
 ``_servers`` (the scripts' own folder is first on ``sys.path``).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -154,3 +156,27 @@ def run_interruptibly(resources: AbstractContextManager[R], work: Callable[[R], 
         if not _interrupted:
             raise
         return None
+
+
+def run_benchmark(args: argparse.Namespace, resources: AbstractContextManager[R],
+                  work: Callable[[R], dict[str, Any]],
+                  print_table: Callable[[dict[str, Any]], None], cleaned_up: str) -> int:
+    """Run ``work(resource)`` inside ``resources``, print its results with
+    ``print_table`` and write them to ``args.json`` if given; the exit status.
+
+    ``cleaned_up`` says what the clean-up removed when a signal ended the run (130).
+    """
+    ignore_jimu_environment()
+    started = time.monotonic()
+    results = run_interruptibly(resources, work)
+    if results is None:
+        log(f"interrupted; {cleaned_up}")
+        return 130
+    results["seconds"] = round(time.monotonic() - started, 1)
+    print_table(results)
+    print(f"\n  ({results['seconds']:.0f} s in all)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+        print(f"  results written to {args.json}")
+    return 0

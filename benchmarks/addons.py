@@ -55,14 +55,7 @@ from typing import Any
 
 import webtest
 import zope.interface.adapter
-from _servers import (  # benchmarks/_servers.py
-    Servers,
-    add_server_arguments,
-    ignore_jimu_environment,
-    log,
-    run_interruptibly,
-    servers,
-)
+from _servers import Servers, add_server_arguments, log, run_benchmark, servers
 from zope.interface import Interface, providedBy
 from zope.interface.registry import Components
 
@@ -970,21 +963,9 @@ def _zope_c_optimizations() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    ignore_jimu_environment()
-    started = time.monotonic()
-    results = run_interruptibly(workspace(args.counts, args.pip, args.keep),
-                                lambda ws: run(args, ws))
-    if results is None:
-        log("interrupted; the temporary folder and the database were removed")
-        return 130
-    results["seconds"] = round(time.monotonic() - started, 1)
-    print_table(results)
-    print(f"\n  ({results['seconds']:.0f} s in all)")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-        print(f"  results written to {args.json}")
-    return 0
+    return run_benchmark(args, workspace(args.counts, args.pip, args.keep),
+                         lambda ws: run(args, ws), print_table,
+                         "the temporary folder and the database were removed")
 
 
 if __name__ == "__main__":

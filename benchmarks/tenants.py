@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
 import math
 import os
 import platform
@@ -39,14 +38,7 @@ from typing import Any
 import psycopg
 import sqlalchemy
 import webtest
-from _servers import (  # benchmarks/_servers.py
-    Servers,
-    add_server_arguments,
-    ignore_jimu_environment,
-    log,
-    run_interruptibly,
-    servers,
-)
+from _servers import Servers, add_server_arguments, log, run_benchmark, servers
 from sqlalchemy import Engine
 
 from jimucrm.core import configure
@@ -625,21 +617,9 @@ def run(args: argparse.Namespace, servers_: Servers) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    ignore_jimu_environment()
-    started = time.monotonic()
     # The main database, and a control one that keeps only a few tenants.
-    results = run_interruptibly(servers(args, ("", "_few")), lambda found: run(args, found))
-    if results is None:
-        log("interrupted; the benchmark databases were dropped")
-        return 130
-    results["seconds"] = round(time.monotonic() - started, 1)
-    print_table(results)
-    print(f"\n  ({results['seconds']:.0f} s in all)")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-        print(f"  results written to {args.json}")
-    return 0
+    return run_benchmark(args, servers(args, ("", "_few")), lambda found: run(args, found),
+                         print_table, "the benchmark databases were dropped")
 
 
 if __name__ == "__main__":
