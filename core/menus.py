@@ -52,7 +52,9 @@ def add_menu_item(
 def menu_items(request: Request) -> list[MenuItem]:
     """The entries the current user may see, in menu order."""
     tenant = request.tenant
-    if tenant is None:
+    # An error raised before routing (a tween refusing the request) has no context
+    # to check permissions against: its error page shows no menu.
+    if tenant is None or not hasattr(request, "context"):
         return []
     items = [item for _, item in request.registry.getUtilitiesFor(IMenuItem)
              if item.addon is None or item.addon in tenant.addons]

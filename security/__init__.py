@@ -6,7 +6,7 @@ from pyramid.config import Configurator
 
 from jimucrm.core.events import ITenantProvisioned
 
-from .policy import SessionSecurityPolicy
+from .policy import UNDECLARED, SessionSecurityPolicy
 from .subscribers import create_first_admin
 from .tokens import csrf_required
 
@@ -23,6 +23,8 @@ def includeme(config: Configurator) -> None:
     config.include(".rbac")
     config.include(".tokens")
     config.set_security_policy(SessionSecurityPolicy())
+    # A view registered without a permission needs one nobody holds: it fails closed.
+    config.set_default_permission(UNDECLARED)
     # Token requests carry no ambient credential: no CSRF token (see .tokens.identity).
     config.set_default_csrf_options(require_csrf=True, callback=csrf_required)
     config.add_message_catalogues("jimucrm.security:locale")

@@ -19,6 +19,8 @@ from .tokens.identity import identity_from_token, is_token_request
 SESSION_USER = "user_id"
 SESSION_TENANT = "tenant"
 SESSION_LOGIN_AT = "login_at"
+# The default permission of views that declare none; never declared, never granted.
+UNDECLARED = "jimu.undeclared-permission"
 
 
 @dataclass(frozen=True)

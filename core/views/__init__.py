@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.events import BeforeRender
 from pyramid.renderers import get_renderer
+from pyramid.security import NO_PERMISSION_REQUIRED
 
 from ..i18n import LOCALE_NAMES
 
@@ -22,7 +23,8 @@ def add_layout(event: BeforeRender) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    config.add_static_view("static", "jimucrm.core:static", cache_max_age=3600)
+    config.add_static_view("static", "jimucrm.core:static", cache_max_age=3600,
+                           permission=NO_PERMISSION_REQUIRED)
     config.add_subscriber(add_layout, BeforeRender)
     config.add_route("home", "/")
     config.add_route("locale", "/locale/{code}")
