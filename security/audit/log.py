@@ -36,8 +36,11 @@ CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOGIN, LOGIN_FAILED, LOGOUT = "login", "login_failed", "logout"
 ADDON_ENABLED, ADDON_DISABLED = "addon_enabled", "addon_disabled"
 EXPORT = "export"
+# API tokens: made, revoked (by their owner, an administrator or the token itself), and
+# a presented token refused.
+TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED = "token_created", "token_revoked", "token_refused"
 ACTIONS = (CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, ADDON_ENABLED, ADDON_DISABLED,
-           EXPORT)
+           EXPORT, TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED)
 
 
 @dataclass(frozen=True)

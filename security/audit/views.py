@@ -33,6 +33,9 @@ from .log import (
     MFA_ENABLED,
     MFA_RESET,
     PASSWORD_CHANGED,
+    TOKEN_CREATED,
+    TOKEN_REFUSED,
+    TOKEN_REVOKED,
     UPDATE,
     record_export,
 )
@@ -58,6 +61,9 @@ ACTION_TITLES = {
     MFA_RESET: _("Two-step verification reset"),
     MFA_CODES_REPLACED: _("Recovery codes replaced"),
     MFA_CODE_USED: _("Recovery code used"),
+    TOKEN_CREATED: _("API token created"),
+    TOKEN_REVOKED: _("API token revoked"),
+    TOKEN_REFUSED: _("API token refused"),
 }
 
 # A spreadsheet would run a cell starting with these as a formula.

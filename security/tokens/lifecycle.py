@@ -10,13 +10,20 @@ from sqlalchemy import func, or_, select
 
 from jimucrm.core.interfaces import ICryptoProvider, IDatabase
 
-from ..audit.log import USER_AGENT_LENGTH, Actor, add_entry, record, request_id
+from ..audit.log import (
+    TOKEN_CREATED,
+    TOKEN_REFUSED,
+    TOKEN_REVOKED,
+    USER_AGENT_LENGTH,
+    Actor,
+    add_entry,
+    record,
+    request_id,
+)
 from ..throttle import client_address
 from .models import ApiToken
 from .secret import TokenString, digest, new_token
 
-# Audit actions (the audit log's action column holds up to 32 characters).
-TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED = "token_created", "token_revoked", "token_refused"
 MODEL = ApiToken.__tablename__
 
 # Lifetimes offered when a token is made, in days (None: until revoked).

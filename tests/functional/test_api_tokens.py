@@ -270,6 +270,9 @@ def test_admin_lists_and_revokes_every_token(logged_in, client, tenant, make_use
     revoked, = _audit(database, tenant, "token_revoked")
     assert revoked.username == "boss" and revoked.details["via"] == "settings"
     assert "已撤销" in admin.get(f"{tenant.prefix}/settings/tokens").text
+    # The audit page knows the token actions.
+    audit = admin.get(f"{tenant.prefix}/settings/audit", {"action": "token_revoked"})
+    assert "API 令牌已撤销" in audit.text and "员工的令牌" in audit.text
 
 
 def test_users_revoke_only_their_own(logged_in, client, tenant, make_user, login, database):

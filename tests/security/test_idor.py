@@ -86,3 +86,28 @@ def test_a_session_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant
             response = stolen.request(path, method=method, expect_errors=True)
             assert response.status_int in (400, 403, 404, 405) or \
                 sweep.is_login_redirect(response), (method, route.name, response.status)
+
+
+def test_a_token_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant, make_user,
+                                                     login, sweep):
+    a, b, contact_id, _ = _setup(app, make_tenant, make_user, login)
+    owner = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+    login(owner, a, "alice").follow()
+    form = owner.get(f"{a.prefix}/account/tokens").forms["token-form"]
+    form["name"] = "越权测试"
+    for box in form.fields["scopes"]:  # every permission alice (an administrator) holds
+        box.checked = True
+    created = form.submit(status=201)
+    token = re.search(r'id="token-value" value="([^"]+)"', created.text).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    script = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+    # The token works in A …
+    assert SECRET in script.get(f"{a.prefix}/contacts/{contact_id}", headers=headers).text
+    # … and in B every route, with every method, answers 401 and nothing else.
+    for route in sweep.route_table(wsgi_app):
+        path = b.prefix + route.path(contact_id)
+        for method in ("GET", *sweep.UNSAFE_METHODS):
+            response = script.request(path, method=method, headers=headers, expect_errors=True)
+            assert response.status_int == 401, (method, route.name, response.status)
+            assert response.json["error"]["code"] == "unauthenticated"
+            assert SECRET not in response.text and ALICE not in response.text
