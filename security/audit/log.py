@@ -36,11 +36,17 @@ CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOGIN, LOGIN_FAILED, LOGOUT = "login", "login_failed", "logout"
 ADDON_ENABLED, ADDON_DISABLED = "addon_enabled", "addon_disabled"
 EXPORT = "export"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name, not a password
+# The second factor: turned on or off by the user, reset by an administrator, recovery
+# codes replaced, a recovery code spent at login.
+MFA_ENABLED, MFA_DISABLED, MFA_RESET = "mfa_enabled", "mfa_disabled", "mfa_reset"
+MFA_CODES_REPLACED, MFA_CODE_USED = "mfa_codes_replaced", "mfa_recovery_code_used"
 # API tokens: made, revoked (by their owner, an administrator or the token itself), and
 # a presented token refused.
 TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED = "token_created", "token_revoked", "token_refused"
 ACTIONS = (CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, ADDON_ENABLED, ADDON_DISABLED,
-           EXPORT, TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED)
+           EXPORT, PASSWORD_CHANGED, MFA_ENABLED, MFA_DISABLED, MFA_RESET, MFA_CODES_REPLACED,
+           MFA_CODE_USED, TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED)
 
 
 @dataclass(frozen=True)
@@ -148,8 +154,10 @@ def record_logout(request: Request) -> None:
         record(request, LOGOUT, model="users", record_id=identity.user_id)
 
 
-def record_login_failure(request: Request, login: str, *, locked: bool = False) -> None:
-    """A login as ``login`` was refused: wrong credentials, or ``locked`` out.
+def record_login_failure(request: Request, login: str, *, locked: bool = False,
+                         reason: str = "credentials") -> None:
+    """A login as ``login`` was refused: wrong ``reason`` (credentials, second factor…),
+    or ``locked`` out.
 
     Written and committed at once in a transaction of its own.
     """
@@ -164,4 +172,4 @@ def record_login_failure(request: Request, login: str, *, locked: bool = False) 
         actor = request_actor(request, user)
         add_entry(session, actor, LOGIN_FAILED, model="users",
                   record_id=user.id if user is not None else None,
-                  details={"login": login, "reason": "locked" if locked else "credentials"})
+                  details={"login": login, "reason": "locked" if locked else reason})

@@ -8,6 +8,8 @@ password (the user's own change, the administrator's user page) asks it::
         new_password, username=user.username, display_name=user.display_name,
         email=user.email or "")
 
+``/account/password`` (:mod:`.views`) is where users change their own password.
+
 Settings read (declared in ``jimucrm.core.settings``): ``jimu.password_min_length``.
 """
 
@@ -29,3 +31,5 @@ def includeme(config: Configurator) -> None:
         raise ConfigurationError(f"setting jimu.password_min_length is malformed: expected a "
                                  f"number ≤ {MAX_LENGTH}")
     config.register_service(PasswordPolicy(min_length=min_length), IPasswordPolicy)
+    config.add_route("account_password", "/account/password")
+    config.scan(".views")

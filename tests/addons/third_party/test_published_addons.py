@@ -46,9 +46,10 @@ def venv(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def driver_result(venv, servers):
+def driver_result(venv, servers, suite_master_key):
+    # The suite's master key: the app starts only when it unwraps the tenants' data keys.
     env = dict(os.environ, DRIVER_DATABASE_URL=servers.database_url,
-               DRIVER_REDIS_URL=servers.redis_url)
+               DRIVER_REDIS_URL=servers.redis_url, JIMU_MASTER_KEY=f"test-a:{suite_master_key}")
     result = _run(venv["python"], Path(__file__).with_name("driver.py"), env=env)
     return json.loads(result.stdout)
 

@@ -1,10 +1,12 @@
-"""Configurations with a master key, beside the suite's own (which has none).
+"""Configurations with other master keys, or none, beside the suite's own.
 
-The suite's ``registry`` has no master key: tenants from ``make_tenant`` start
-without a data key, and the keyed registries below give them one on their first
+The suite's ``registry`` has master key ``test-a`` (tests/conftest.py), so
+provisioning gives each tenant a data key. Here ``make_tenant`` takes that key
+away again: tenants start without one, and the registry under test (standard or
+national, with the master keys it is given) makes the first on its first
 encrypted write. Everything these tests wrap with a test master key (ids
 ``test-…``) and the test table are removed afterwards, so later start-up checks
-of key-less configurations see nothing of them.
+with the suite's key see nothing wrapped by another.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ FAST_NATIONAL = {"jimu.crypto": "national", "jimu.crypto_pbkdf2_iterations": "10
 
 
 @pytest.fixture(scope="session")
-def master_keys() -> dict[str, str]:
-    """Test master keys by id: ``test-a`` (the usual one), ``test-b``, ``test-c``."""
-    return {f"{TEST_KEY_PREFIX}{name}": new_key() for name in "abc"}
+def master_keys(suite_master_key) -> dict[str, str]:
+    """Test master keys by id: ``test-a`` (the suite's), ``test-b``, ``test-c``."""
+    return {f"{TEST_KEY_PREFIX}a": suite_master_key,
+            **{f"{TEST_KEY_PREFIX}{name}": new_key() for name in "bc"}}
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +61,28 @@ def keyed_config(settings, key_file_for, keys_cleanup):
     yield make
     for config in made.values():
         config.registry.getUtility(IDatabase).dispose()
+
+
+@pytest.fixture
+def make_tenant(make_tenant, registry):
+    """The suite's ``make_tenant``, minus the data key provisioning made."""
+    database = registry.getUtility(IDatabase)
+
+    def make(*args, **kwargs):
+        tenant = make_tenant(*args, **kwargs)
+        with database.engine.begin() as connection:
+            connection.execute(text(f'DELETE FROM "{tenant.schema_name}".data_keys'))
+        return tenant
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def keyless_registry(settings):
+    """A configuration without any master key (configured, never started: it could not)."""
+    config = configure({**settings, "jimu.master_key_file": ""})
+    yield config.registry
+    config.registry.getUtility(IDatabase).dispose()
 
 
 @pytest.fixture(scope="module")
