@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from pyramid.httpexceptions import HTTPException, HTTPInternalServerError
+from pyramid.interfaces import IRootFactory
 from pyramid.request import Request
+from pyramid.traversal import DefaultRootFactory
 from pyramid.view import exception_view_config
 from pyramid_retry import mark_error_retryable
 from transaction.interfaces import NoTransaction
@@ -53,6 +55,14 @@ def http_error(exc: HTTPException, request: Request):
     return response
 
 
+def ensure_context(request: Request) -> None:
+    """Give ``request`` the root context when the error came before the router made one:
+    the error page's menu asks ``request.has_permission``, which needs a context."""
+    if getattr(request, "context", None) is None:
+        factory = request.registry.queryUtility(IRootFactory, default=DefaultRootFactory)
+        request.context = factory(request)
+
+
 def restart_transaction(request: Request, exc: Exception) -> None:
     """Abort the request's transaction and begin a clean one.
 
@@ -86,4 +96,5 @@ def server_error(exc: Exception, request: Request) -> dict:
     # Log the traceback; never show it.
     log.error("unhandled error on %s", request.path, exc_info=exc)
     restart_transaction(request, exc)
+    ensure_context(request)
     return _render(request, HTTPInternalServerError.code)

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge
-from pyramid.interfaces import IRootFactory
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.traversal import DefaultRootFactory
+
+from jimucrm.core.views.errors import ensure_context
 
 
 class LimitedInput:
@@ -97,9 +97,7 @@ def has_nul(request: Request) -> bool:
 def refuse(request: Request, error: HTTPException) -> HTTPException:
     """``error``, ready to raise before routing: the error page needs a context
     (its menu asks ``request.has_permission``), which the router has not made yet."""
-    if getattr(request, "context", None) is None:
-        factory = request.registry.queryUtility(IRootFactory, default=DefaultRootFactory)
-        request.context = factory(request)
+    ensure_context(request)
     return error
 
 

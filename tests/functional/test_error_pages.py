@@ -30,6 +30,11 @@ def _serialization_failure_once(request):
     return Response(f"attempt {request.environ['retry.attempt'] + 1}")
 
 
+def _failing_root_factory(request):
+    # Fails before the router has made the request's context.
+    raise RuntimeError("no context")
+
+
 def _committed_then_failed(request):
     request.dbsession.add(Contact(name="不应保存"))
     request.dbsession.flush()
@@ -44,6 +49,9 @@ def failing_app(settings):
                        ("retry", _serialization_failure_once)):
         config.add_route(f"fail_{name}", f"/fail-for-test/{name}")
         config.add_view(view, route_name=f"fail_{name}", permission=NO_PERMISSION_REQUIRED)
+    config.add_route("fail_context", "/fail-for-test/context", factory=_failing_root_factory)
+    config.add_view(lambda request: Response("unreachable"), route_name="fail_context",
+                    permission=NO_PERMISSION_REQUIRED)
     yield config.make_wsgi_app()
     config.registry.getUtility(IDatabase).dispose()
 
@@ -69,3 +77,12 @@ def test_a_serialization_failure_is_still_retried(failing_app, tenant):
     could not tell)."""
     client = webtest.TestApp(failing_app, extra_environ={"HTTP_HOST": "localhost"})
     assert client.get(f"{tenant.prefix}/fail-for-test/retry").text == "attempt 2"
+
+
+def test_the_error_page_renders_when_the_failure_came_before_the_context(failing_app, tenant,
+                                                                         make_user, login):
+    """The layout's menu asks ``request.has_permission``, which needs a context."""
+    client = webtest.TestApp(failing_app, extra_environ={"HTTP_HOST": "localhost"})
+    login(client, tenant, make_user(tenant, "ctxuser", is_admin=True)).follow()
+    page = client.get(f"{tenant.prefix}/fail-for-test/context", status=500)
+    assert "ctxuser 用户" in page.text and "Traceback" not in page.text
