@@ -15,9 +15,11 @@ The scripts are run as ``python benchmarks/NAME.py``, so this module is imported
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -121,10 +123,16 @@ def servers(args: argparse.Namespace, suffixes: tuple[str, ...] = ("",)) -> Iter
 
 def ignore_jimu_environment() -> None:
     """Drop ``JIMU_*`` variables: they would override the run's settings (see
-    jimucrm.core.settings) and could point it at somebody's real database."""
+    jimucrm.core.settings) and could point it at somebody's real database. Then set
+    a fresh ``JIMU_MASTER_KEY`` for the run."""
     for setting in SETTINGS:
         if os.environ.pop(setting.env_name, None) is not None:
             log(f"ignoring {setting.env_name} from the environment")
+    if os.environ.pop("JIMU_MASTER_KEY", None) is not None:
+        log("ignoring JIMU_MASTER_KEY from the environment")
+    # Installed models have encrypted fields, so the app starts only with a master key:
+    # a fresh one for the run's fresh databases (child processes inherit it).
+    os.environ["JIMU_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 _interrupted: list[int] = []  # the signals received
