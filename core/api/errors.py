@@ -20,6 +20,7 @@ from pyramid.request import Request
 from pyramid.view import exception_view_config, forbidden_view_config
 
 from ..i18n import _
+from ..views.errors import restart_transaction
 
 log = logging.getLogger(__name__)
 
@@ -133,4 +134,6 @@ def api_forbidden(exc: HTTPForbidden, request: Request) -> dict:
 def api_server_error(exc: Exception, request: Request) -> dict:
     # Log the traceback; never show it.
     log.error("unhandled error on %s", request.path, exc_info=exc)
+    # As the HTML 500 page does: a clean transaction, and pyramid_retry told of a retryable error.
+    restart_transaction(request, exc)
     return _respond(request, 500, "server_error")

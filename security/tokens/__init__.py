@@ -11,7 +11,8 @@
   sessions only: a token cannot make tokens); ``/settings/tokens``: the
   tenant's administrators list and revoke every token;
 * ``GET /api/v1/me`` (who am I) and ``DELETE /api/v1/token`` (revoke the token
-  the request came with) (:mod:`.api`).
+  the request came with) (:mod:`.api`), under permission ``api.me``, which the
+  system roles hold and a new token's form offers ticked.
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ from pyramid.events import ContextFound
 from jimucrm.core.api import API_PREFIX
 from jimucrm.core.i18n import _
 
+from .api import API_ME
 from .identity import csrf_required, identity_from_token, is_token_request, refuse_invalid_tokens
 
-__all__ = ["csrf_required", "identity_from_token", "includeme", "is_token_request"]
+__all__ = ["API_ME", "csrf_required", "identity_from_token", "includeme", "is_token_request"]
 
 
 def includeme(config: Configurator) -> None:
     config.add_migration_branch("security_tokens", "jimucrm.security.tokens:migrations/versions")
+    # Held by every session through the system roles, and by a token scoped to it.
+    config.declare_permission(API_ME, _("Use the API: see who I am, revoke the token in use"),
+                              group=_("API"), roles=("manager", "staff"))
     config.add_subscriber(refuse_invalid_tokens, ContextFound)
     config.add_route("account_tokens", "/account/tokens")
     config.add_route("account_token_revoke", "/account/tokens/{id}/revoke")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
-from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from jimucrm.core.api import api_error
@@ -13,20 +12,14 @@ from jimucrm.core.i18n import _
 from .lifecycle import revoke_token
 from .models import ApiToken
 
-
-def _identity(request: Request):
-    identity = request.identity
-    if identity is None:
-        raise api_error(401)
-    return identity
+# Who am I, and drop the token in use: what any API client needs first.
+API_ME = "api.me"
 
 
-# Any authenticated caller, session or token, may ask who it is: there is no
-# permission every role and every token scope would hold, so the check is here.
-@view_config(route_name="api_me", tenant=True, permission=NO_PERMISSION_REQUIRED,
-             request_method="GET", renderer="json")
+@view_config(route_name="api_me", tenant=True, permission=API_ME, request_method="GET",
+             renderer="json")
 def me(request: Request) -> dict:
-    identity = _identity(request)
+    identity = request.identity
     token = None
     if identity.token_id is not None:
         row = request.dbsession.get(ApiToken, identity.token_id)
@@ -43,14 +36,13 @@ def me(request: Request) -> dict:
     }
 
 
-@view_config(route_name="api_token", tenant=True, permission=NO_PERMISSION_REQUIRED,
-             request_method="DELETE")
+@view_config(route_name="api_token", tenant=True, permission=API_ME, request_method="DELETE")
 def revoke_current_token(request: Request) -> HTTPNoContent:
     """Revoke the token the request came with (a script dropping its credential).
 
     Tokens cannot manage other tokens; this only ever narrows what exists.
     """
-    identity = _identity(request)
+    identity = request.identity
     if identity.token_id is None:
         raise api_error(400, _("This request did not come with an API token."))
     revoke_token(request, request.dbsession.get(ApiToken, identity.token_id), via="api")

@@ -14,6 +14,7 @@ from jimucrm.core.pagination import paginate
 from jimucrm.core.permissions import AUTHENTICATED, permissions
 
 from ..models import User
+from .api import API_ME
 from .forms import TokenForm, validate
 from .lifecycle import (
     EXPIRY_DAYS,
@@ -80,7 +81,8 @@ def _account_page(request: Request, form: TokenForm) -> dict:
 @view_config(route_name="account_tokens", permission=AUTHENTICATED, tenant=True,
              request_method="GET", renderer=TEMPLATES + "tokens.pt")
 def account_tokens(request: Request) -> dict:
-    return _account_page(request, TokenForm())
+    # Offered ticked: with it a script can check that its token works.
+    return _account_page(request, TokenForm(scopes=sorted({API_ME} & _holdable(request))))
 
 
 @view_config(route_name="account_tokens", permission=AUTHENTICATED, tenant=True,

@@ -24,7 +24,7 @@ TOKEN = re.compile(r"jimu_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
 def make_token(app: webtest.TestApp, tenant, name: str = "同步脚本",
-               scopes: tuple[str, ...] = (), expires: str = "90") -> str:
+               scopes: tuple[str, ...] = ("api.me",), expires: str = "90") -> str:
     """Make a token on the account page of ``app``'s logged-in user; return its string."""
     form = app.get(f"{tenant.prefix}/account/tokens").forms["token-form"]
     form["name"] = name
@@ -57,14 +57,14 @@ def _audit(database, tenant, action: str) -> list[AuditEntry]:
 
 
 def test_create_call_revoke(logged_in, client, tenant, database):
-    token = make_token(logged_in, tenant, scopes=("contacts.view",))
+    token = make_token(logged_in, tenant, scopes=("api.me", "contacts.view"))
     assert TOKEN.fullmatch(token)
     me = client.get(f"{tenant.prefix}/api/v1/me", headers=bearer(token), status=200)
     assert me.content_type == "application/json"
     assert me.json["username"] == "staff"
     assert me.json["display_name"] == "staff 用户"
     assert me.json["tenant"] == tenant.slug
-    assert me.json["permissions"] == ["contacts.view"]
+    assert me.json["permissions"] == ["api.me", "contacts.view"]
     assert me.json["authenticated_by"] == "token"
     assert me.json["token"]["name"] == "同步脚本"
     assert me.json["token"]["prefix"] == token.split("_")[1]
@@ -83,7 +83,7 @@ def test_create_call_revoke(logged_in, client, tenant, database):
     assert refused.json["error"]["message"] == "此 API 令牌已被撤销。"
     created, = _audit(database, tenant, "token_created")
     assert created.username == "staff"
-    assert created.details["scopes"] == ["contacts.view"]
+    assert created.details["scopes"] == ["api.me", "contacts.view"]
     revoked, = _audit(database, tenant, "token_revoked")
     assert revoked.details["via"] == "account"
     refusal, = _audit(database, tenant, "token_refused")
@@ -139,7 +139,7 @@ def test_expired_token_is_refused(logged_in, client, tenant, database):
 
 def test_token_of_tenant_a_is_refused_in_tenant_b(logged_in, client, tenant, make_tenant,
                                                   make_user):
-    token = make_token(logged_in, tenant, scopes=("contacts.view",))
+    token = make_token(logged_in, tenant, scopes=("api.me", "contacts.view"))
     other = make_tenant("乙公司")
     make_user(other, "staff")  # the same username, another tenant
     for path in ("/api/v1/me", "/contacts/", "/"):
@@ -160,12 +160,16 @@ def test_inactive_owner_is_refused(logged_in, client, tenant, database):
 def test_scopes_narrow_permissions(logged_in, client, tenant):
     reader = make_token(logged_in, tenant, "只读", scopes=("contacts.view",))
     writer = make_token(logged_in, tenant, "写入", scopes=("contacts.view", "contacts.create"))
-    nothing = make_token(logged_in, tenant, "身份")
+    who = make_token(logged_in, tenant, "身份")
+    nothing = make_token(logged_in, tenant, "无权限", scopes=())
     session_me = logged_in.get(f"{tenant.prefix}/api/v1/me").json
     assert session_me["authenticated_by"] == "session"
-    assert {"contacts.view", "contacts.create"} <= set(session_me["permissions"])
+    assert {"api.me", "contacts.view", "contacts.create"} <= set(session_me["permissions"])
     assert client.get(f"{tenant.prefix}/api/v1/me",
-                      headers=bearer(nothing)).json["permissions"] == []
+                      headers=bearer(who)).json["permissions"] == ["api.me"]
+    # Without api.me even "who am I" is refused: a token holds what it was given, no more.
+    client.get(f"{tenant.prefix}/api/v1/me", headers=bearer(reader), status=403)
+    client.get(f"{tenant.prefix}/api/v1/me", headers=bearer(nothing), status=403)
     client.get(f"{tenant.prefix}/contacts/", headers=bearer(reader), status=200)
     denied = client.get(f"{tenant.prefix}/contacts/", headers=bearer(nothing), status=403)
     assert denied.json["error"]["code"] == "forbidden"
@@ -181,6 +185,8 @@ def test_scopes_are_limited_to_what_the_user_holds(logged_in, tenant):
     offered = {box._value for box in page.forms["token-form"].fields["scopes"]}
     assert "contacts.view" in offered
     assert "settings.users" not in offered and "authenticated" not in offered
+    ticked = {box._value for box in page.forms["token-form"].fields["scopes"] if box.checked}
+    assert ticked == {"api.me"}
     token = page.forms["token-form"]["csrf_token"].value
     refused = logged_in.post(f"{tenant.prefix}/account/tokens",
                              {"csrf_token": token, "name": "越权", "expires": "90",
@@ -198,7 +204,7 @@ def test_scopes_are_limited_to_what_the_user_holds(logged_in, tenant):
 
 
 def test_token_requests_need_no_csrf_but_session_requests_do(logged_in, client, tenant):
-    writer = make_token(logged_in, tenant, scopes=("contacts.view", "contacts.create"))
+    writer = make_token(logged_in, tenant, scopes=("api.me", "contacts.view", "contacts.create"))
     client.post(f"{tenant.prefix}/contacts/new", {"name": "无需令牌"}, headers=bearer(writer),
                 status=303)
     # The same POST with the session cookie and no CSRF token is refused.
@@ -353,3 +359,15 @@ def test_api_error_carries_code_message_and_fields(registry):
         env["closer"]()
     assert body == {"error": {"code": "validation_failed", "message": "部分字段无效。",
                               "fields": {"name": "未找到。"}}}
+
+
+def test_an_unexpected_error_is_a_json_500_without_traceback(logged_in, client, tenant,
+                                                             database, caplog):
+    token = make_token(logged_in, tenant)
+    # A row no code writes: scopes that are not a list make the identity fail.
+    with database.session(tenant.schema_name) as session, session.begin():
+        session.execute(text(f"UPDATE {tenant.schema_name}.api_tokens SET scopes = '7'"))
+    response = client.get(f"{tenant.prefix}/api/v1/me", headers=bearer(token), status=500)
+    error = _error(response, "server_error")
+    assert "Traceback" not in response.text and "TypeError" not in error["message"]
+    assert "unhandled error" in caplog.text

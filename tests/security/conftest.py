@@ -67,6 +67,13 @@ def is_login_redirect(response: webtest.TestResponse) -> bool:
     return response.status_int in (302, 303) and "/login" in response.headers.get("Location", "")
 
 
+def needs_login(response: webtest.TestResponse) -> bool:
+    """Refused for want of a login: the login page for a browser, a JSON 401 under /api/."""
+    if response.status_int == 401 and response.content_type == "application/json":
+        return response.json["error"]["code"] == "unauthenticated"
+    return is_login_redirect(response)
+
+
 def crawl(app: webtest.TestApp, prefix: str, start: Iterable[str] = ("/",),
           limit: int = 150) -> dict[str, webtest.TestResponse]:
     """GET every HTML page reachable by links from ``start`` inside ``prefix``.
@@ -191,6 +198,7 @@ class Sweep:
     route_table = staticmethod(route_table)
     csrf_token = staticmethod(csrf_token)
     is_login_redirect = staticmethod(is_login_redirect)
+    needs_login = staticmethod(needs_login)
     crawl = staticmethod(crawl)
     forms_on = staticmethod(forms_on)
     text_fields = staticmethod(text_fields)

@@ -85,7 +85,7 @@ def test_a_session_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant
         for method in sweep.UNSAFE_METHODS:
             response = stolen.request(path, method=method, expect_errors=True)
             assert response.status_int in (400, 403, 404, 405) or \
-                sweep.is_login_redirect(response), (method, route.name, response.status)
+                sweep.needs_login(response), (method, route.name, response.status)
 
 
 def test_a_token_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant, make_user,
