@@ -15,7 +15,8 @@ from typing import Any
 
 from pyramid.registry import Registry
 from pyramid.request import Request
-from sqlalchemy import event, insert
+from sqlalchemy import String, event, func, insert, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, SessionTransaction
 from zope.interface import implementer
 
@@ -86,14 +87,22 @@ class Outbox:
                              f"to tenant {tenant.slug}'s")
         # ORM-enabled statements (on the mapped classes, not their tables): zope.sqlalchemy
         # sees them and commits a request's transaction instead of taking it as read-only.
-        event_id = session.execute(
-            insert(OutboxEvent).values(name=name, payload=payload).returning(OutboxEvent.id)
-        ).scalar_one()
+        write_event = insert(OutboxEvent).values(name=name, payload=payload)
         handlers = self.handlers.names_for(name, tenant.addons)
-        if handlers:
-            session.execute(insert(OutboxDelivery),
-                            [{"event_id": event_id, "handler": handler} for handler in handlers])
-            relay_after_commit(session, self)
+        if not handlers:
+            return session.execute(write_event.returning(OutboxEvent.id)).scalar_one()
+        # The event and its deliveries in one statement: one round trip per emit.
+        event = write_event.returning(OutboxEvent.id).cte("event")
+        names = (func.unnest(literal(handlers, ARRAY(String)))
+                 .table_valued("handler").render_derived())
+        event_id = session.execute(
+            insert(OutboxDelivery)
+            .from_select(["event_id", "handler"],
+                         select(event.c.id, names.c.handler).select_from(event)
+                         .join(names, true()))
+            .returning(OutboxDelivery.event_id)
+        ).scalars().first()
+        relay_after_commit(session, self)
         return event_id
 
     def relay(self, schema: str):

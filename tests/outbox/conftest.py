@@ -79,15 +79,28 @@ def published() -> Iterator[list[tuple[str, tuple]]]:
 class Worker:
     """A real ``jimu worker`` process (prefork, one child) with the test handlers."""
 
-    def __init__(self, servers, settings) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
-             "--redis-url", servers.redis_url, "worker", "--concurrency=1",
-             "--loglevel=warning"],
-            env=outbox_environ(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def __init__(self, servers, settings, log: Path) -> None:
+        self.log = log
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "jimucrm.core.cli", "--database-url",
+                 servers.database_url, "--redis-url", servers.redis_url, "worker",
+                 "--concurrency=1", "--loglevel=warning"],
+                env=outbox_environ(settings), stdout=output, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, registry, timeout: float = 60) -> None:
-        get_celery(registry).tasks[health.name].apply_async().get(timeout=timeout)
+    def wait_ready(self, registry, timeout: float = 90) -> None:
+        # Asked again every few seconds: another test session sharing the Redis
+        # database may flush it (conftest does at its end), message and answer with it.
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                get_celery(registry).tasks[health.name].apply_async().get(timeout=5)
+                return
+            except Exception as exc:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise AssertionError(f"worker did not answer: {exc!r}; its log:\n"
+                                         f"{self.log.read_text(errors='replace')[-3000:]}"
+                                         ) from None
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool at once: no clean-up, no acknowledgement."""
@@ -108,12 +121,13 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker(servers, settings, outbox_registry) -> Iterator[Callable[[], Worker]]:
+def start_worker(servers, settings, outbox_registry,
+                 tmp_path) -> Iterator[Callable[[], Worker]]:
     """``start_worker()``: a worker process, ready; every one is killed at the end."""
     workers: list[Worker] = []
 
     def start(wait: bool = True) -> Worker:
-        worker = Worker(servers, settings)
+        worker = Worker(servers, settings, tmp_path / f"worker-{len(workers)}.log")
         workers.append(worker)
         if wait:
             worker.wait_ready(outbox_registry)

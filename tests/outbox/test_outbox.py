@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
+from unittest.mock import ANY
 
 import pytest
 import redis
@@ -22,7 +24,7 @@ from jimucrm.core.interfaces import IDatabase, ITenantDirectory
 from jimucrm.core.outbox import IOutbox, UnknownEvent
 from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery, OutboxEvent
 from jimucrm.core.outbox.relay import backoff_seconds
-from jimucrm.tenants.interfaces import ITenantAddons
+from jimucrm.tenants.interfaces import ITenantProvisioner
 
 RELAY = "jimu.outbox.relay"
 
@@ -144,21 +146,23 @@ def test_a_failing_handler_retries_with_backoff_is_parked_and_replayed(
     assert client.get(calls_key(schema, "test.steady")) == b"1"
 
 
-def test_handlers_run_only_for_tenants_that_enabled_their_addon(outbox_registry, outbox_tenant,
-                                                                 registry):
-    assert "contacts" in outbox_tenant.addons
-    first = _emit(outbox_registry, outbox_tenant, "test.gated", {})
-    registry.getUtility(ITenantAddons).disable(outbox_tenant.slug, ["contacts"])
-    without = outbox_registry.getUtility(ITenantDirectory).by_slug(outbox_tenant.slug)
-    assert "contacts" not in without.addons
-    second = _emit(outbox_registry, without, "test.gated", {})
-    database = outbox_registry.getUtility(IDatabase)
-    with database.session(outbox_tenant.schema_name) as session:
-        deliveries = session.execute(select(OutboxDelivery.event_id, OutboxDelivery.handler)
-                                     .order_by(OutboxDelivery.event_id,
-                                               OutboxDelivery.handler)).all()
-    assert deliveries == [(first, "test.contacts_only"), (first, "test.everyone"),
-                          (second, "test.everyone")]
+def test_handlers_run_only_for_tenants_that_enabled_their_addon(outbox_registry, registry):
+    provisioner = registry.getUtility(ITenantProvisioner)
+    directory = outbox_registry.getUtility(ITenantDirectory)
+    suffix = uuid.uuid4().hex[:6]
+    provisioner.create(f"with-{suffix}", "有联系人", addons=["contacts"])
+    provisioner.create(f"without-{suffix}", "无联系人", addons=[])
+    deliveries = {}
+    for slug in (f"with-{suffix}", f"without-{suffix}"):
+        tenant = directory.by_slug(slug)
+        event_id = _emit(outbox_registry, tenant, "test.gated", {})
+        with outbox_registry.getUtility(IDatabase).session(tenant.schema_name) as session:
+            deliveries[slug.split("-")[0]] = session.execute(
+                select(OutboxDelivery.event_id, OutboxDelivery.handler)
+                .order_by(OutboxDelivery.handler)).all()
+    assert deliveries["with"] == [(ANY, "test.contacts_only"), (ANY, "test.everyone")]
+    assert deliveries["without"] == [(ANY, "test.everyone")]
+    assert event_id == deliveries["without"][0][0]
 
 
 def test_emit_refuses_what_it_cannot_deliver(outbox_registry, outbox_tenant, make_tenant):
