@@ -55,5 +55,6 @@ def includeme(config: Configurator) -> None:
     config.include(".migrations")
     config.include(".celery")
     config.include(".outbox")
+    config.include(".modelviews")
     config.include(".views")
     config.include(".api")

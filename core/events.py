@@ -8,10 +8,12 @@ tenant concerned has enabled. Addons declare their own domain events in their
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from pyramid.registry import Registry
-from zope.interface import Attribute, Interface
+from zope.interface import Attribute, Interface, implementer
 
 from .interfaces import IAddonCatalogue
 
@@ -58,6 +60,32 @@ class IServeStarting(Interface):
     data_dir = Attribute("pathlib.Path of the data directory")
     echo = Attribute("Callable printing one line to the terminal")
     base_url = Attribute("The URL the web server listens on, without a trailing slash")
+
+
+class IRecordsExported(Interface):
+    """Event: a user exported records from a list (CSV, XLSX…), in the request's transaction.
+
+    Sent by core's model views for every export; security records it in the
+    tenant's audit log (who exported how many rows of what, with which filters).
+    """
+
+    request = Attribute("The request that exported")
+    model = Attribute("Key of the model exported (its table name, e.g. 'contacts')")
+    count = Attribute("How many rows the file holds")
+    format = Attribute("'csv' or 'xlsx'")
+    filters = Attribute("dict of the search, filters and sort the list was exported with")
+    truncated = Attribute("True when the list had more rows than an export holds")
+
+
+@implementer(IRecordsExported)
+@dataclass(frozen=True)
+class RecordsExported:
+    request: Any
+    model: str
+    count: int
+    format: str
+    filters: Mapping[str, str] = field(default_factory=dict)
+    truncated: bool = False
 
 
 def notify(registry: Registry, event: object, addons: Iterable[str] | None = None) -> None:

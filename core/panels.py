@@ -28,15 +28,16 @@ def add_panel(config: Configurator, slot: str, renderer: str, *, order: int = 10
               permission: str = AUTHENTICATED) -> None:
     """Config directive: render template ``renderer`` into UI slot ``slot``.
 
-    The template gets ``request``; the panel shows only to users holding
+    The template gets ``request`` and whatever the page hands to the slot (the
+    detail slots of model views pass ``record``); the panel shows only to users holding
     ``permission``, and only in tenants that enabled the contributing addon.
     """
     addon = fill_ui_slot(config, slot)
     config.registry.jimu_panels.append(Panel(slot, renderer, order, permission, addon))
 
 
-def panels(request: Request, slot: str) -> list[Markup]:
-    """The rendered panels of ``slot`` for this request, in order."""
+def panels(request: Request, slot: str, **values: object) -> list[Markup]:
+    """The rendered panels of ``slot`` for this request, in order, given ``values``."""
     tenant = request.tenant
     chosen = sorted(
         (panel for panel in request.registry.jimu_panels
@@ -45,7 +46,7 @@ def panels(request: Request, slot: str) -> list[Markup]:
          and request.has_permission(panel.permission)),
         key=lambda panel: panel.order,
     )
-    return [Markup(render(panel.renderer, {}, request=request)) for panel in chosen]  # noqa: S704 - Chameleon output is already escaped  # nosec B704
+    return [Markup(render(panel.renderer, dict(values), request=request)) for panel in chosen]  # noqa: S704 - Chameleon output is already escaped  # nosec B704
 
 
 def includeme(config: Configurator) -> None:

@@ -13,20 +13,24 @@ from jimucrm.core.i18n import _
 from .interfaces import IContactScorer
 from .models import Contact
 from .services import CompletenessScorer
-from .views import contact_summary
+from .views import contact_created, contact_score, contact_summary
 
 
 def includeme(config: Configurator) -> None:
     config.add_migration_branch("contacts", "jimucrm.addons.contacts:migrations/versions")
     config.add_message_catalogues("jimucrm.addons.contacts:locale")
     config.add_model_permissions(Contact, "contacts", _("Contacts"))
-    config.add_route("contacts", "/contacts/")
-    config.add_route("contact_new", "/contacts/new")
-    config.add_route("contact", "/contacts/{id}")
+    # Routes contacts, contact_new, contact, contact_edit, contact_delete, contacts_export…
+    views = config.add_model_views(
+        Contact, name="contact", route_prefix="/contacts", permission="contacts",
+        title=_("Contacts"), item_title=_("Contact"), default_sort=("name",),
+        on_created=contact_created)
     config.add_menu_item("contacts", _("Contacts"), "contacts", order=20,
                          permission="contacts.view")
     config.register_service(CompletenessScorer(), IContactScorer)
     config.add_panel("home", "jimucrm.addons.contacts:templates/panel.pt", order=10,
                      permission="contacts.view")
+    config.add_panel(views.detail_slot, "jimucrm.addons.contacts:templates/score.pt",
+                     order=10, permission="contacts.view")
     config.add_request_method(contact_summary, "contact_summary", reify=True)
-    config.scan(".views")
+    config.add_request_method(contact_score, "contact_score")

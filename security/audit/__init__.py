@@ -3,7 +3,8 @@
 * every insert, update and delete of a tenant model, captured from the ORM
   (:mod:`.capture`), with before/after values and sensitive fields redacted;
 * logins (successful or refused), logouts, addons enabled or disabled, exports
-  (:mod:`.log`: ``record``, ``record_export``…);
+  (:mod:`.log`: ``record``, ``record_export``…; core's list exports through the
+  ``IRecordsExported`` event);
 * ``/settings/audit`` for tenant admins: search, page, export as CSV;
 * each UTC day sealed: hashed, chained to the day before and signed with the
   deployment's audit key (Ed25519, or SM2 in national mode), checked by
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from jimucrm.core.events import ITenantAddonsChanged, ITenantProvisioned
+from jimucrm.core.events import IRecordsExported, ITenantAddonsChanged, ITenantProvisioned
 from jimucrm.core.i18n import _
 
 from . import capture
 from .capture import audit_session
 from .log import Actor, process_actor, record, record_export
-from .subscribers import make_log_append_only, record_addons_changed
+from .subscribers import make_log_append_only, record_addons_changed, record_records_exported
 
 __all__ = ["Actor", "audit_session", "includeme", "process_actor", "record", "record_export"]
 
@@ -34,6 +35,7 @@ def includeme(config: Configurator) -> None:
     config.add_migration_branch("security_audit", "jimucrm.security.audit:migrations/versions")
     config.add_event_subscriber(make_log_append_only, ITenantProvisioned)
     config.add_event_subscriber(record_addons_changed, ITenantAddonsChanged)
+    config.add_event_subscriber(record_records_exported, IRecordsExported)
     config.add_task_module("jimucrm.security.audit.tasks")
     config.declare_permission("settings.audit", _("Search and export the audit log"),
                           group=_("Settings"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from jimucrm.core.events import ITenantAddonsChanged, ITenantProvisioned
+from jimucrm.core.events import IRecordsExported, ITenantAddonsChanged, ITenantProvisioned
 
-from .log import ADDON_DISABLED, ADDON_ENABLED, add_entry, current_actor
+from .log import ADDON_DISABLED, ADDON_ENABLED, add_entry, current_actor, record_export
 from .models import APPEND_ONLY_TABLES, append_only_ddl
 
 
@@ -15,6 +15,12 @@ def record_addons_changed(event: ITenantAddonsChanged) -> None:
         for name in names:
             add_entry(event.session, actor, action, model="addons", record_id=name,
                       details={"addons": sorted(event.tenant.addons)})
+
+
+def record_records_exported(event: IRecordsExported) -> None:
+    """An export from a list (core's model views): who took how many rows of what."""
+    record_export(event.request, event.model, event.count, format=event.format,
+                  filters=dict(event.filters), truncated=event.truncated)
 
 
 def make_log_append_only(event: ITenantProvisioned) -> None:
