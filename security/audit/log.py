@@ -44,9 +44,22 @@ MFA_CODES_REPLACED, MFA_CODE_USED = "mfa_codes_replaced", "mfa_recovery_code_use
 # API tokens: made, revoked (by their owner, an administrator or the token itself), and
 # a presented token refused.
 TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED = "token_created", "token_revoked", "token_refused"
+# Users, roles and teams changed on the settings pages: one line saying what an
+# administrator did (roles given and taken, permissions added and removed), beside the
+# row changes the ORM capture records.
+USER_CREATED, USER_ROLES_CHANGED = "user.created", "user.roles_changed"
+USER_TEAMS_CHANGED, USER_ADMIN_CHANGED = "user.teams_changed", "user.admin_changed"
+USER_DEACTIVATED, USER_REACTIVATED = "user.deactivated", "user.reactivated"
+USER_PASSWORD_SET = "user.password_set"  # noqa: S105 - an action name, not a password
+ROLE_CREATED, ROLE_CHANGED, ROLE_DELETED = "role.created", "role.changed", "role.deleted"
+TEAM_CREATED, TEAM_RENAMED = "team.created", "team.renamed"
+TEAM_DEACTIVATED, TEAM_REACTIVATED = "team.deactivated", "team.reactivated"
 ACTIONS = (CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, ADDON_ENABLED, ADDON_DISABLED,
            EXPORT, PASSWORD_CHANGED, MFA_ENABLED, MFA_DISABLED, MFA_RESET, MFA_CODES_REPLACED,
-           MFA_CODE_USED, TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED)
+           MFA_CODE_USED, TOKEN_CREATED, TOKEN_REVOKED, TOKEN_REFUSED,
+           USER_CREATED, USER_ROLES_CHANGED, USER_TEAMS_CHANGED, USER_ADMIN_CHANGED,
+           USER_DEACTIVATED, USER_REACTIVATED, USER_PASSWORD_SET, ROLE_CREATED, ROLE_CHANGED,
+           ROLE_DELETED, TEAM_CREATED, TEAM_RENAMED, TEAM_DEACTIVATED, TEAM_REACTIVATED)
 
 
 @dataclass(frozen=True)

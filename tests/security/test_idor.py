@@ -11,15 +11,27 @@ from __future__ import annotations
 import re
 
 import webtest
+from sqlalchemy import text
+
+from jimucrm.core.interfaces import IDatabase
 
 SECRET = "甲方机密-越权测试"
 ALICE = "alice 用户"
 
 
-def _setup(app, make_tenant, make_user, login):
+# A's record gets an id that B's own small tables (users, roles, teams: 1, 2, …) do
+# not have, so a 404 for it means "not A's record", not "B has no row 1".
+FIRST_CONTACT_ID = 7001
+
+
+def _setup(app, make_tenant, make_user, login, registry):
     a, b = make_tenant("甲公司"), make_tenant("乙公司")
     make_user(a, "alice", is_admin=True)
     make_user(b, "bob", is_admin=True)
+    with registry.getUtility(IDatabase).session(a.schema_name) as session, session.begin():
+        session.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :value, "
+                             "false)"),
+                        {"table": f"{a.schema_name}.contacts", "value": FIRST_CONTACT_ID})
     login(app, a, "alice").follow()
     form = app.get(f"{a.prefix}/contacts/new").forms["contact-form"]
     form["name"], form["phone"], form["notes"] = SECRET, "13800138000", SECRET
@@ -36,8 +48,8 @@ def _is_id(placeholder: str) -> bool:
 
 
 def test_every_route_with_another_tenants_ids(app, wsgi_app, make_tenant, make_user, login,
-                                              sweep):
-    a, b, contact_id, _ = _setup(app, make_tenant, make_user, login)
+                                              sweep, registry):
+    a, b, contact_id, _ = _setup(app, make_tenant, make_user, login, registry)
     token = sweep.csrf_token(app, b.prefix)
     # A's ids, plus small ids that exist in every tenant's own tables (users, …).
     for ids in (contact_id, "1", "2"):
@@ -66,8 +78,8 @@ def test_every_route_with_another_tenants_ids(app, wsgi_app, make_tenant, make_u
 
 
 def test_a_session_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant, make_user,
-                                                       login, sweep):
-    a, b, contact_id, alice_cookie = _setup(app, make_tenant, make_user, login)
+                                                       login, sweep, registry):
+    a, b, contact_id, alice_cookie = _setup(app, make_tenant, make_user, login, registry)
     anonymous = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
     stolen = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
     stolen.set_cookie("jimu_session", alice_cookie)
@@ -89,8 +101,8 @@ def test_a_session_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant
 
 
 def test_a_token_is_worth_nothing_in_another_tenant(app, wsgi_app, make_tenant, make_user,
-                                                     login, sweep):
-    a, b, contact_id, _ = _setup(app, make_tenant, make_user, login)
+                                                     login, sweep, registry):
+    a, b, contact_id, _ = _setup(app, make_tenant, make_user, login, registry)
     owner = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
     login(owner, a, "alice").follow()
     form = owner.get(f"{a.prefix}/account/tokens").forms["token-form"]
