@@ -10,6 +10,17 @@ from jimucrm.tenants.interfaces import ITenantAddons, ITenantProvisioner
 
 
 @pytest.fixture
+def tenant(make_tenant, registry):
+    """A tenant where contacts can be switched off: the addons built on it are disabled."""
+    handle = make_tenant("甲公司")
+    addons = registry.getUtility(ITenantAddons)
+    dependents = sorted(addons.enabled(handle.slug) - {"contacts"})
+    if dependents:
+        addons.disable(handle.slug, dependents)
+    return handle
+
+
+@pytest.fixture
 def admin_client(app, tenant, make_user, login):
     login(app, tenant, make_user(tenant, "boss", is_admin=True)).follow()
     return app

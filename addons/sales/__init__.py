@@ -1,0 +1,61 @@
+"""Sales addon: products, price lists, quotes and orders with taxes, currencies and tracking.
+
+* Models (:mod:`.models`): categories, products, price lists, exchange rates, the
+  tenant's sales settings, number sequences, quotes/orders with lines and status
+  history; migration branch ``sales``.
+* Extension point :class:`~.interfaces.ITaxPolicy`, default China VAT
+  (:class:`~.services.VatPolicy`); prices and totals in :mod:`.pricing`.
+* The state machine, status history and events in one place: :mod:`.workflow`;
+  the outbox events it emits and their payload: :mod:`.events`.
+* Permissions: ``products.*`` and ``orders.*`` (record rules by owner), plus
+  ``orders.pay``, ``orders.refund`` and ``sales.settings`` for managers.
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+from jimucrm.core.events import ITenantProvisioned
+from jimucrm.core.i18n import _
+
+from . import events
+from .interfaces import ITaxPolicy
+from .models import Order, Product
+from .services import VatPolicy
+from .subscribers import fill_demo_tenant
+
+
+def includeme(config: Configurator) -> None:
+    config.add_migration_branch("sales", "jimucrm.addons.sales:migrations/versions")
+    config.add_message_catalogues("jimucrm.addons.sales:locale")
+
+    config.add_model_permissions(Product, "products", _("Products"), owner=None)
+    config.add_model_permissions(Order, "orders", _("Quotes and orders"))
+    config.declare_permission("orders.pay", _("Record payments of orders"),
+                              group=_("Quotes and orders"), roles=("manager",))
+    config.declare_permission("orders.refund", _("Refund orders"),
+                              group=_("Quotes and orders"), roles=("manager",))
+    config.declare_permission("sales.settings",
+                              _("Change sales settings: taxes, currencies, exchange rates"),
+                              group=_("Quotes and orders"), roles=("manager",))
+
+    config.register_service(VatPolicy(), ITaxPolicy)
+    events.declare(config)
+    config.add_event_subscriber(fill_demo_tenant, ITenantProvisioned)
+
+    config.add_route("sales_orders", "/sales/orders/")
+    config.add_route("sales_order_new", "/sales/orders/new")
+    config.add_route("sales_order", "/sales/orders/{id}")
+    config.add_route("sales_order_edit", "/sales/orders/{id}/edit")
+    config.add_route("sales_order_action", "/sales/orders/{id}/{action}")
+    config.add_route("sales_products", "/sales/products/")
+    config.add_route("sales_product_new", "/sales/products/new")
+    config.add_route("sales_product", "/sales/products/{id}")
+    config.add_route("sales_categories", "/sales/categories/")
+    config.add_route("sales_pricelists", "/sales/pricelists/")
+    config.add_route("sales_pricelist_new", "/sales/pricelists/new")
+    config.add_route("sales_pricelist", "/sales/pricelists/{id}")
+    config.add_route("sales_settings", "/sales/settings")
+    config.add_menu_item("sales", _("Sales"), "sales_orders", order=40,
+                         permission="orders.view")
+    config.scan(".views")
