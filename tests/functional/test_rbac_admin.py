@@ -176,11 +176,17 @@ def _field_access(registry, tenant, username: str):
         env["closer"]()
 
 
-def test_a_hidden_field_rule_hides_the_field_for_the_roles_users(app, tenant, make_user, login,
-                                                                 registry):
+def test_a_hidden_field_rule_hides_the_field_for_the_roles_users(app, wsgi_app, tenant,
+                                                                 make_user, login, registry):
     make_user(tenant, "seller", roles=("staff",))
     make_user(tenant, "lead", roles=("staff", "manager"))
     assert _field_access(registry, tenant, "seller") == [(True, True), (True, True)]
+    seller = _client(wsgi_app)
+    login(seller, tenant, "seller").follow()
+    form = seller.get(f"{tenant.prefix}/contacts/new").forms["contact-form"]
+    form["name"], form["phone"] = "周客户", "13912345678"
+    detail = form.submit(status=303).follow()
+    assert "13912345678" in detail.text
     admin = _admin(app, tenant, make_user, login)
     staff = _role_id(registry, tenant, "staff")
     form = admin.get(f"{tenant.prefix}/settings/roles/{staff}").forms["role-form"]
@@ -191,6 +197,10 @@ def test_a_hidden_field_rule_hides_the_field_for_the_roles_users(app, tenant, ma
     assert page.forms["role-form"]["field:contacts:phone"].value == "none"
 
     assert _field_access(registry, tenant, "seller") == [(False, False), (True, True)]
+    # The contact pages ask the same service: the phone is gone from them.
+    assert "13912345678" not in seller.get(detail.request.path).text
+    assert "13912345678" not in seller.get(f"{tenant.prefix}/contacts/").text
+    assert "phone" not in seller.get(f"{tenant.prefix}/contacts/new").forms["contact-form"].fields
     # Restricted only when every role restricts: the manager role has no rule.
     assert _field_access(registry, tenant, "lead") == [(True, True), (True, True)]
     assert _field_access(registry, tenant, "boss") == [(True, True), (True, True)]
@@ -552,3 +562,8 @@ def test_every_page_renders_in_both_languages(app, tenant, make_user, login, reg
         assert page.html.find("nav", class_="tabs") is not None
         if locale == "zh_CN":
             assert "用户" in page.text and "Users" not in page.html.find("nav", class_="tabs").text
+    # Permission titles made of translated parts ("${action}: ${model}") are translated whole.
+    page = admin.get(f"{tenant.prefix}/settings/roles/{staff}")
+    label = page.html.find("input", id="permission-contacts.view").find_next("span")
+    title = label.get_text(" ", strip=True).replace("contacts.view", "").strip()
+    assert title == ("联系人：查看" if locale == "zh_CN" else "View: Contacts")

@@ -23,6 +23,11 @@ def translated(request: Request, value: TranslationString | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, TranslationString):
+        if value.mapping:
+            # The localizer leaves translation strings inside the mapping untranslated
+            # ("${action}: ${model}" of add_model_permissions): translate them first.
+            value = TranslationString(value, mapping={
+                key: translated(request, item) for key, item in value.mapping.items()})
         return request.localizer.translate(value)
     return value
 
