@@ -20,6 +20,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 
 from ..events import RecordsExported, notify
 from ..i18n import _
@@ -388,15 +389,23 @@ def detail_view(spec: ModelViews, request: Request) -> dict:
 
 
 def delete_view(spec: ModelViews, request: Request):
-    """GET: ask to confirm; POST: delete the record."""
+    """GET: ask to confirm; POST: delete the record (refused while others refer to it)."""
     record = _record(spec, request, "write")
     page = Page(spec, request)
     readable = readable_fields(request, spec)
+    data = {"view": page, "spec": spec, "record": record, "readable": readable, "error": None}
     if request.method != "POST":
-        return {"view": page, "spec": spec, "record": record, "readable": readable}
+        return data
     title = page.title_of(record, readable)
-    request.dbsession.delete(record)
-    request.dbsession.flush()
+    try:
+        # In a savepoint: a refused delete leaves the request's transaction usable.
+        with request.dbsession.begin_nested():
+            request.dbsession.delete(record)
+            request.dbsession.flush()
+    except IntegrityError:
+        request.response.status_int = 409
+        data["error"] = _("Other records refer to this one, so it cannot be deleted.")
+        return data
     request.session.flash(request.localizer.translate(
         _("${name} deleted.", mapping={"name": title})))
     return HTTPSeeOther(page.url("list"))

@@ -397,3 +397,19 @@ def test_addons_put_panels_on_the_detail_page(boss, registry, tenant):
     detail = boss.get(f"{tenant.prefix}/contacts/{contact_id}")
     panel = detail.html.find("section", class_="contact-score")
     assert panel is not None and panel.find("p", class_="score").get_text() == "100"
+
+
+def test_a_record_others_refer_to_is_not_deleted(boss, registry, tenant):
+    from sqlalchemy import text
+
+    [contact_id] = _add(registry, tenant, {"name": "被引用"})
+    with registry.getUtility(IDatabase).engine.begin() as connection:
+        connection.execute(text(
+            f"CREATE TABLE {tenant.schema_name}.refs_probe "
+            f"(contact_id integer REFERENCES {tenant.schema_name}.contacts (id))"))
+        connection.execute(text(f"INSERT INTO {tenant.schema_name}.refs_probe VALUES (:id)"),
+                           {"id": contact_id})
+    form = boss.get(f"{tenant.prefix}/contacts/{contact_id}/delete").forms["delete-form"]
+    refused = form.submit(status=409)
+    assert "Other records refer to this one" in refused.text
+    assert "被引用" in boss.get(f"{tenant.prefix}/contacts/{contact_id}").text
