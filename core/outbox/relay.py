@@ -1,11 +1,13 @@
 """Delivering: claim due deliveries, run their handlers, retry, park, sweep.
 
 A relay claims a batch of one tenant's due deliveries with ``FOR UPDATE SKIP
-LOCKED``, runs each handler in a savepoint of the batch's transaction and marks
-the deliveries done in that same transaction. The row locks are the claim: a
-worker that dies mid-batch loses its connection, PostgreSQL rolls the batch
-back and releases the locks, and the next relay runs those deliveries again;
-what committed is never run again. Exactly once in effect, for database work.
+LOCKED``, runs each handler in the batch's transaction and marks the deliveries
+done in that same transaction. The row locks are the claim: a worker that dies
+mid-batch loses its connection, PostgreSQL rolls the batch back and releases the
+locks, and the next relay runs those deliveries again; what committed is never
+run again. Exactly once in effect, for database work. A handler that raises has
+the batch run again with a savepoint around each handler, so that only its own
+try is undone and recorded as failed.
 """
 
 from __future__ import annotations

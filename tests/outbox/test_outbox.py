@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from jimucrm.core import configure
 from jimucrm.core.cli import cli
 from jimucrm.core.interfaces import IDatabase, ITenantDirectory
-from jimucrm.core.outbox import IOutbox, UnknownEvent
+from jimucrm.core.outbox import Event, IOutbox, UnknownEvent
 from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery, OutboxEvent
 from jimucrm.core.outbox.relay import backoff_seconds
 from jimucrm.tenants.interfaces import ITenantProvisioner
@@ -212,3 +212,19 @@ def test_replaying_a_dead_letter_that_does_not_exist_fails(servers, settings, ou
                   "--id", "999")
     assert result.exit_code == 1
     assert "999" in result.output
+
+
+def test_status_without_a_tenant_lists_every_tenant(servers, settings, outbox_tenant,
+                                                    outbox_registry):
+    _emit(outbox_registry, outbox_tenant, "test.counted", {"key": "status"})
+    result = _cli(servers, settings, "events", "status")
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"{outbox_tenant.schema_name}\s*│\s*1\s*│\s*0\s*│\s*0\s*│", result.output)
+    nothing = _cli(servers, settings, "events", "replay", "--tenant", outbox_tenant.slug, "--all")
+    assert nothing.exit_code == 0, nothing.output
+
+
+def test_an_event_finds_its_tenant(outbox_registry, outbox_tenant):
+    event = Event(1, "test.counted", {}, None, outbox_tenant.schema_name, "test.count", 1,
+                  outbox_registry)
+    assert event.tenant.slug == outbox_tenant.slug
