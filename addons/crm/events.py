@@ -10,9 +10,8 @@ from pyramid.config import Configurator
 
 EVENTS = {
     "lead.created": (
-        "A lead was created (by hand, by conversion of a form, or by import). Payload: "
-        "lead_id, owner_id (null: in the public pool), source_id, region, by (user id or "
-        "null)."),
+        "A lead was created. Payload: lead_id, owner_id (null: in the public pool), "
+        "source_id, region, by (user id or null)."),
     "lead.claimed": (
         "A user claimed a lead from the public pool. Payload: lead_id, owner_id, "
         "claimed_at."),
