@@ -24,7 +24,12 @@ from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IRecordRules
 from jimucrm.core.urls import parse_id, safe_next
 
-from ..access import may_write_opportunity, opportunity_or_404, scoped_opportunities
+from ..access import (
+    may_read_lead,
+    may_write_opportunity,
+    opportunity_or_404,
+    scoped_opportunities,
+)
 from ..forms import OPPORTUNITY_FIELDS, validate_opportunity
 from ..funnel import MoveRefused, ReasonRequired, create_opportunity, history, move, stages
 from ..leads import now, user_names
@@ -141,6 +146,8 @@ def opportunity_detail(request: Request) -> dict:
     if contact is not None and not request.find_service(IRecordRules).allows(request, contact):
         contact = None
     lead = session.get(Lead, opportunity.lead_id) if opportunity.lead_id else None
+    if lead is not None and not may_read_lead(request, lead):
+        lead = None
     return {"opportunity": opportunity, "changes": changes, "stage_names": stage_names,
             "names": user_names(session, [opportunity.owner_id,
                                           *(change.user_id for change in changes)]),
