@@ -1,0 +1,23 @@
+"""What the dashboard does on others' synchronous events."""
+
+from __future__ import annotations
+
+from jimucrm.addons.contacts.events import IContactCreated
+from jimucrm.core.events import ITenantProvisioned
+
+from .aggregates import count_new_customer, rebuild
+
+
+def count_contact(event: IContactCreated) -> None:
+    """A new contact is a new customer of today (in the transaction that made it)."""
+    count_new_customer(event.request.dbsession, getattr(event.contact, "created_at", None))
+
+
+def fill_new_tenant(event: ITenantProvisioned) -> None:
+    """A new tenant's dashboard starts from what its data files and demo data hold.
+
+    Demo orders are written with their events; the rebuild marks those as counted,
+    so the figures are right whichever addon's subscriber ran first.
+    """
+    event.session.flush()
+    rebuild(event.session)
