@@ -25,11 +25,27 @@ LOCALE_COOKIE = "_LOCALE_"
 _ = TranslationStringFactory(DOMAIN)
 
 
+# Accept-Language tags an API client may send, and the locale each chooses.
+ACCEPTED_LANGUAGES = {"zh-CN": "zh_CN", "zh": "zh_CN", "en": "en"}
+
+
 def negotiate_locale(request: Request) -> str:
-    """Cookie first, then the deployment's default (zh_CN unless set otherwise)."""
+    """Cookie first, then (API requests only) Accept-Language, then the deployment's
+    default (zh_CN unless set otherwise).
+
+    Pages keep the default for browsers that did not choose: a browser's
+    Accept-Language says little about what a Chinese company's staff read; an API
+    client sets the header on purpose.
+    """
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in LOCALES:
         return chosen
+    from .api.base import is_api_request  # core.api imports this module
+
+    if is_api_request(request) and "Accept-Language" in request.headers:
+        tag = request.accept_language.lookup(list(ACCEPTED_LANGUAGES), default="")
+        if tag:
+            return ACCEPTED_LANGUAGES[tag]
     return request.registry.settings.get("jimu.default_locale", "zh_CN")
 
 

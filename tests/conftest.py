@@ -216,3 +216,21 @@ def logged_in(app, tenant, make_user) -> webtest.TestApp:
     """``app`` with a staff user of ``tenant`` logged in."""
     _login(app, tenant, make_user(tenant)).follow()
     return app
+
+
+@pytest.fixture
+def make_token(wsgi_app):
+    """``make_token(tenant, username, scopes)``: log ``username`` in with a fresh client,
+    make an API token on their account page (as a user would) and return its string."""
+
+    def make(tenant: TenantHandle, username: str, scopes: tuple[str, ...] = ("api.me",)) -> str:
+        browser = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+        _login(browser, tenant, username).follow()
+        form = browser.get(f"{tenant.prefix}/account/tokens").forms["token-form"]
+        form["name"] = "测试令牌"
+        for box in form.fields.get("scopes", []):
+            box.checked = box._value in scopes
+        page = form.submit(status=201)
+        return page.html.find(id="token-value")["value"]
+
+    return make

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from .base import API_PREFIX, ApiPredicate, is_api_request, json_renderer
+from .base import API_PREFIX, ApiPredicate, bearer_credential, is_api_request, json_renderer
 from .errors import CODES, api_error, error_body
 
-__all__ = ["API_PREFIX", "CODES", "api_error", "error_body", "includeme", "is_api_request"]
+__all__ = ["API_PREFIX", "CODES", "api_error", "bearer_credential", "error_body", "includeme",
+           "is_api_request"]
 
 
 def includeme(config: Configurator) -> None:
     config.add_view_predicate("api", ApiPredicate)
     config.add_renderer("json", json_renderer())
     config.scan(".errors")
+    # The generated resources' routes come with each ``config.add_model_views``.
+    config.add_route("api_openapi", API_PREFIX + "/v1/openapi.json")
+    config.scan(".openapi")

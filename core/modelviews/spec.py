@@ -119,7 +119,8 @@ def add_model_views(
     ``<name>_new``, ``<name>`` (``<prefix>/{id}``), ``<name>_edit``, ``<name>_delete``,
     ``<list_name>_export`` (CSV or XLSX of the filtered list), ``<list_name>_columns``,
     ``<list_name>_filters`` and ``<list_name>_filter_delete``. ``list_name`` defaults
-    to ``name + "s"``.
+    to ``name + "s"``. The same spec makes the REST resource ``/api/v1/<list_name>``
+    (routes ``api_<list_name>`` and ``api_<name>``, see :mod:`jimucrm.core.api.resources`).
 
     ``permission`` is the prefix of the model's permissions (``contacts`` →
     ``contacts.view|create|edit|delete|export``), declared elsewhere (security's
@@ -173,6 +174,9 @@ def add_model_views(
     from .views import add_views  # the views import this module
 
     add_views(config, spec)
+    from ..api.resources import add_resource  # the REST resource, from the same spec
+
+    add_resource(config, spec)
     return spec
 
 

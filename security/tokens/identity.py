@@ -20,8 +20,7 @@ from pyramid.httpexceptions import HTTPException
 from pyramid.request import Request, RequestLocalCache
 from sqlalchemy import select
 
-from jimucrm.core.api import api_error
-from jimucrm.core.api.base import bearer_credential
+from jimucrm.core.api import api_error, bearer_credential
 from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import ICryptoProvider
 

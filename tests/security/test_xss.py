@@ -102,3 +102,40 @@ def test_the_checker_sees_live_markup(sweep):
         assert sweep.xss_findings(context.format(payload), ["jx999"]), context
         assert not sweep.xss_findings(context.format(html.escape(payload)), ["jx999"]), context
     assert sweep.xss_findings('<a href="javascript:jx999()">x</a>', ["jx999"])
+
+
+def test_xss_payloads_stored_through_the_api_are_escaped_on_the_pages(
+        app, wsgi_app, tenant, make_user, make_token, login, sweep, registry):
+    """Every string field of every generated API resource carries a payload in turn; the
+    records it stores are then shown on the HTML pages, where it must stay inert."""
+    login(app, tenant, make_user(tenant, "apixss", is_admin=True)).follow()
+    token = make_token(tenant, "apixss", ("api.me", "contacts.view", "contacts.create"))
+    client = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+    headers = {"Authorization": f"Bearer {token}"}
+    document = client.get(f"{tenant.prefix}/api/v1/openapi.json", headers=headers).json
+    schemas = document["components"]["schemas"]
+    markers, stored = {}, 0
+    for path, operations in document["paths"].items():
+        if "post" not in operations:
+            continue
+        ref = operations["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = schemas[ref.rsplit("/", 1)[1]]
+        strings = [name for name, field in schema["properties"].items()
+                   if field.get("type") == "string" and "enum" not in field
+                   and "format" not in field]
+        for name in strings:
+            marker = f"jx{next(_markers)}"
+            markers[marker] = f"{path} {name}"
+            body = {other: "安全的值" for other in schema.get("required", [])}
+            body[name] = sweep.xss_payload(marker)
+            response = client.post_json(f"{tenant.prefix}{path}", body, headers=headers,
+                                        status=(201, 422))
+            assert response.content_type == "application/json"
+            stored += response.status_int == 201
+    assert stored >= 4, "too few payloads were stored for the check to mean anything"
+    pages = sweep.crawl(app, tenant.prefix, ("/",))
+    leaks = {url: found for url, response in pages.items() if "html" in response.content_type
+             and (found := sweep.xss_findings(response.text, markers))}
+    assert not leaks, leaks
+    listing = app.get(f"{tenant.prefix}/contacts/").text
+    assert "&lt;script&gt;" in listing
