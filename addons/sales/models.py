@@ -49,7 +49,7 @@ class ProductCategory(TenantBase):
     __table_args__ = (Index("ix_sales_categories_parent_id", "parent_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info={"label": _("Name")})
+    name: Mapped[str] = mapped_column(String(100), info={"label": _("Category name")})
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_categories.id", ondelete="RESTRICT"), info={"label": _("Parent")})
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
@@ -67,7 +67,7 @@ class Product(TenantBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True, info={"label": _("Code")})
-    name: Mapped[str] = mapped_column(String(200), info={"label": _("Name")})
+    name: Mapped[str] = mapped_column(String(200), info={"label": _("Product name")})
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_categories.id", ondelete="SET NULL"), info={"label": _("Category")})
     unit: Mapped[str] = mapped_column(String(20), default="件", info={"label": _("Unit")})
@@ -95,7 +95,7 @@ class PriceList(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info={"label": _("Name")})
+    name: Mapped[str] = mapped_column(String(100), info={"label": _("Price list name")})
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
                                           info={"label": _("Currency")})
     valid_from: Mapped[date | None] = mapped_column(Date, info={"label": _("Valid from")})
