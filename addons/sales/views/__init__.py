@@ -9,7 +9,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from sqlalchemy import select
 
-from jimucrm.core.interfaces import IRecordRules
+from jimucrm.core.interfaces import IFieldAccess, IRecordRules
 from jimucrm.core.urls import matched_id
 
 from ..models import Order
@@ -42,3 +42,22 @@ def order_for(request: Request, action: str = "read", *, lock: bool = False) -> 
     if order is None or not request.find_service(IRecordRules).allows(request, order, action):
         raise HTTPNotFound()
     return order
+
+
+AMOUNTS = ("untaxed_amount", "tax_amount", "total_amount")
+
+
+def shown(request: Request) -> dict[str, bool]:
+    """Which guarded parts of a quote or order the user may see (field permissions).
+
+    Amounts go together: lines would give away a hidden total. ``notes_writable``
+    is False where a role makes the notes read-only.
+    """
+    access = request.find_service(IFieldAccess)
+    return {
+        "amounts": all(access.readable(request, Order, name) for name in AMOUNTS),
+        "notes": access.readable(request, Order, "notes"),
+        "notes_writable": access.writable(request, Order, "notes"),
+        "paid_at": access.readable(request, Order, "paid_at"),
+        "refunded_amount": access.readable(request, Order, "refunded_amount"),
+    }

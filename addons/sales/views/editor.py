@@ -32,7 +32,7 @@ from ..pricing import (
     sum_amounts,
 )
 from ..workflow import STATE_LABELS, create, is_editable
-from . import TEMPLATES, actor, money, order_for
+from . import TEMPLATES, actor, money, order_for, shown
 
 MAX_CHOICES = 1000  # customers offered in the form's list
 
@@ -53,6 +53,7 @@ class Editor:
         self.policy = request.find_service(ITaxPolicy)
         self.prices_include_tax = (order.prices_include_tax if order is not None
                                    else current_settings(self.session).prices_include_tax)
+        self.show = shown(request)
 
     # -- choices -----------------------------------------------------------------------
     def customers(self) -> list[tuple[int, str]]:
@@ -93,7 +94,8 @@ class Editor:
                     "line-0-quantity": "1"}
         data = {"customer": str(order.customer_id), "order_date": order.order_date.isoformat(),
                 "currency": order.currency,
-                "pricelist": str(order.pricelist_id or ""), "notes": order.notes}
+                "pricelist": str(order.pricelist_id or ""),
+                "notes": order.notes if self.show["notes"] else ""}
         for position, line in enumerate(order.lines):
             data.update({f"line-{position}-product": str(line.product_id),
                          f"line-{position}-description": line.description,
@@ -165,7 +167,10 @@ class Editor:
         order.currency = form.values["currency"]
         order.exchange_rate = self.rate
         order.pricelist_id = form.pricelist_id
-        order.notes = form.values["notes"]
+        if self.show["notes_writable"]:
+            order.notes = form.values["notes"]
+        elif self.order is None:
+            order.notes = ""
         order.lines = [OrderLine(
             position=position, product_id=line.product.id, product=line.product,
             description=line.raw["description"] or line.product.name,
@@ -221,7 +226,7 @@ class Editor:
                 "has_errors": not form.valid and request.method == "POST",
                 "customers": customers, "pricelists": pricelists, "products": products,
                 "currencies": CURRENCIES, "states": STATE_LABELS, "money": money,
-                "prices_include_tax": self.prices_include_tax}
+                "prices_include_tax": self.prices_include_tax, "show": self.show}
 
 
 @view_config(route_name="sales_order_new", permission="orders.create", tenant=True,

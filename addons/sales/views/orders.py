@@ -32,7 +32,7 @@ from ..workflow import (
     next_states,
     transition,
 )
-from . import TEMPLATES, actor, money, order_for, when
+from . import TEMPLATES, actor, money, order_for, shown, when
 
 PAGE_SIZE = 50
 MAX_NOTE = 1000
@@ -69,7 +69,7 @@ def order_list(request: Request) -> dict:
         .limit(page.size).offset(page.offset)).all()
     return {"rows": rows, "kind": kind, "state": state, "q": term, "page": page.number,
             "pages": page.pages, "total": total, "states": STATE_LABELS,
-            "flow": list(FLOWS[kind]), "money": money}
+            "flow": list(FLOWS[kind]), "money": money, "show": shown(request)}
 
 
 def _actions(request: Request, order: Order) -> list[tuple[str, TranslationString]]:
@@ -107,6 +107,7 @@ def render_detail(request: Request, order: Order, *, error: TranslationString | 
         and request.has_permission("orders.create"),
         "converted": converted, "states": STATE_LABELS, "money": money, "when": when,
         "error": error, "errors": errors or {}, "values": values or {},
+        "show": shown(request),
     }
 
 

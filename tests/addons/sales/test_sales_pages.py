@@ -210,3 +210,28 @@ def test_settings_make_prices_tax_inclusive(registry, tenant, catalogue, client,
     assert (order.prices_include_tax, order.untaxed_amount, order.tax_amount,
             order.total_amount) == (True, Decimal("100.00"), Decimal("13.00"),
                                     Decimal("113.00"))
+
+
+def test_field_rules_hide_amounts_and_guard_notes(registry, tenant, catalogue, browser_for,
+                                                  new_order):
+    from jimucrm.security.rbac.models import Role, RoleFieldRule
+
+    seller = browser_for(tenant, "seller")
+    order_id = new_order(seller, catalogue.customer, [(catalogue.tea, 1)])
+    with registry.getUtility(IDatabase).session(tenant.schema_name) as session, \
+            session.begin():
+        staff = session.scalar(select(Role.id).where(Role.key == "staff"))
+        session.add_all([RoleFieldRule(role_id=staff, model="sales_orders",
+                                       field="total_amount", access="none"),
+                         RoleFieldRule(role_id=staff, model="sales_orders", field="notes",
+                                       access="read")])
+        session.get(Order, order_id).notes = "原备注"
+    seller = browser_for(tenant, "seller")  # a new login reads the rules
+    assert "741.20" not in seller.get(f"{tenant.prefix}/sales/orders/").text
+    detail = seller.get(f"{tenant.prefix}/sales/orders/{order_id}")
+    assert detail.html.find(id="order-total") is None and "741.20" not in detail.text
+    form = seller.get(f"{tenant.prefix}/sales/orders/{order_id}/edit").forms["order-form"]
+    assert form["notes"].attrs.get("readonly") == "readonly"
+    form["notes"].force_value("改掉备注")
+    form.submit("op", value="save", status=303)
+    assert _order(registry, tenant, order_id).notes == "原备注"
