@@ -147,7 +147,6 @@ class Demo:
         # nosemgrep: jimu-random-in-security-code - repeatable sample orders, no secret
         self.random = random.Random(SEED)  # noqa: S311 - sample data, not secrets
         self.orders: list[Order] = []
-        self.steps: list[Step] = []
         self.payloads: list[tuple[Step, dict]] = []
         self._prices: dict[tuple, tuple[Decimal, Decimal] | None] = {}
 
