@@ -13,7 +13,8 @@ PASSWORD = "correct-horse-电池-staple"
 @pytest.fixture
 def demo(make_tenant, make_user):
     tenant = make_tenant("积木浏览器测试有限公司", demo=True)
-    make_user(tenant, "zhangwei")
+    # The demo contacts belong to nobody: only an administrator (scope "all") sees them all.
+    make_user(tenant, "zhangwei", is_admin=True)
     return tenant
 
 

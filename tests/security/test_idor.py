@@ -59,7 +59,7 @@ def test_every_route_with_another_tenants_ids(app, wsgi_app, make_tenant, make_u
             page = app.get(path, status="*")
             assert SECRET not in page.text and ALICE not in page.text, (route.name, path)
             if names_a_record and ids == contact_id:
-                assert page.status_int == 404 or sweep.is_login_redirect(page), \
+                assert page.status_int == 404 or sweep.needs_login(page), \
                     (route.name, path, page.status)
             for method in sweep.UNSAFE_METHODS:
                 response = app.request(path, method=method, body=f"csrf_token={token}".encode(),
@@ -68,7 +68,7 @@ def test_every_route_with_another_tenants_ids(app, wsgi_app, make_tenant, make_u
                 assert SECRET not in response.text, (method, route.name, path)
                 if names_a_record and ids == contact_id:
                     assert response.status_int in (404, 405) or \
-                        sweep.is_login_redirect(response), (method, route.name, response.status)
+                        sweep.needs_login(response), (method, route.name, response.status)
     # Nothing of A's changed.
     owner = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
     login(owner, a, "alice").follow()
