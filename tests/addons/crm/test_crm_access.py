@@ -70,7 +70,7 @@ def test_staff_without_settings_permission(as_user, tenant):
 def test_crm_is_a_404_where_not_enabled(app, registry, tenant, make_user, login):
     from jimucrm.tenants.interfaces import ITenantAddons
 
-    registry.getUtility(ITenantAddons).disable(tenant.slug, ["crm"])
+    registry.getUtility(ITenantAddons).disable(tenant.slug, ["dashboard", "crm"])
     make_user(tenant, "disabled", is_admin=True)
     login(app, tenant, "disabled").follow()
     for path in ("/crm/leads/", "/crm/pool/", "/crm/opportunities/", "/crm/forecast"):
