@@ -54,7 +54,9 @@ def test_task_is_dropped_when_transaction_aborts(request_with_tm, broker):
 
 @pytest.mark.slow
 def test_real_worker_process_answers_health(registry, servers, settings):
-    env = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"])
+    # The worker loads the same app, which refuses to start without the master key.
+    env = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
+               JIMU_MASTER_KEY_FILE=settings["jimu.master_key_file"])
     worker = subprocess.Popen(
         [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
          "--redis-url", servers.redis_url, "worker", "--concurrency=1", "--loglevel=warning"],
