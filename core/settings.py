@@ -6,6 +6,7 @@ or malformed value stops start-up with one line naming it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -89,6 +90,13 @@ def _word_list(value: str) -> list[str]:
     return value.split()
 
 
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(word, strict=False) for word in value.split())
+    except ValueError as exc:
+        raise ValueError(f"expected addresses or networks such as 10.0.0.0/8 ({exc})") from None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -141,6 +149,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jimu.master_key_file", _text, ""),
     # The audit log's signing key (default: audit-signing-key.<crypto>.pem in the data dir).
     Setting("jimu.audit_key_file", _text, ""),
+    # Intranet networks the webhooks addon may post to despite the SSRF guard (on-prem).
+    Setting("jimu.webhooks_allowed_networks", _networks, ""),
 )
 
 

@@ -3,6 +3,9 @@
 * ``config.add_domain_event("order.paid", doc)`` declares an event;
   ``config.add_event_handler("order.paid", handler, name="dashboard.revenue")``
   subscribes a handler (an addon's only for tenants that have it enabled);
+  ``add_event_handler("*", …)`` subscribes to every event (``EVERY_EVENT``; the
+  webhooks addon forwards them all), ``external=True`` marks a handler that calls
+  out of the database, so that the relay never runs it twice for another's failure;
 * ``request.emit_event("order.paid", {...})``, or
   ``registry.getUtility(IOutbox).emit(session, tenant, name, payload)`` from a task
   or a command, writes the event and one delivery per handler in the caller's
@@ -24,13 +27,20 @@ from __future__ import annotations
 from pyramid.config import Configurator
 
 from . import models, tasks  # noqa: F401 - the tables join the tenant metadata; senders need the tasks
-from .handlers import EventHandlers, add_domain_event, add_event_handler
+from .handlers import (
+    EVERY_EVENT,
+    EventHandlers,
+    add_domain_event,
+    add_event_handler,
+    event_handlers,
+)
 from .interfaces import IEventHandler, IOutbox, IOutboxEvent
 from .service import Event, Outbox, UnknownEvent, emit_event, install
 from .worker import OutboxSweep
 
-__all__ = ["Event", "EventHandlers", "IEventHandler", "IOutbox", "IOutboxEvent", "Outbox",
-           "UnknownEvent", "add_domain_event", "add_event_handler", "includeme"]
+__all__ = ["EVERY_EVENT", "Event", "EventHandlers", "IEventHandler", "IOutbox", "IOutboxEvent",
+           "Outbox", "UnknownEvent", "add_domain_event", "add_event_handler", "event_handlers",
+           "includeme"]
 
 
 def includeme(config: Configurator) -> None:

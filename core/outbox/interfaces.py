@@ -20,7 +20,9 @@ class IEventHandler(Interface):
     commit or roll back the session yourself. Raising schedules a retry with
     exponential backoff; after ``jimu.outbox_max_attempts`` tries the delivery is
     parked in the tenant's dead letters until ``jimu events replay``. Events of one
-    tenant are not guaranteed to arrive in order.
+    tenant are not guaranteed to arrive in order. Subscribe to ``"*"`` to get every
+    event declared with ``wildcard=True`` (the default); register a handler that
+    calls out of the database (HTTP) with ``external=True``.
     """
 
     def __call__(session, event):

@@ -146,6 +146,10 @@ def _run_batch(registry: Registry, session: Session, schema: str, report: RelayR
     """
     handlers = event_handlers(registry)
     rows = _claim(session, BATCH_SIZE)
+    # A handler working outside the database (add_event_handler(external=True)) cannot
+    # be undone by a rollback: run the batch careful from the start, so that no other
+    # handler's failure runs it a second time.
+    careful = careful or any(handlers.external(row.handler) for row in rows)
     done: list[tuple[int, str]] = []
     for row in rows:
         key = (row.event_id, row.handler)

@@ -24,6 +24,11 @@ network, and the cloud metadata endpoint with its credentials. Use it like this:
 If *any* address of the name is refused, the URL is refused: a name that resolves to a
 public and a private address would otherwise pass once and hit the private one later.
 
+``allowed_networks`` (every function takes it) lets an operator's intranet through: an
+on-prem install legitimately posts to ``10.1.2.3``. Addresses inside a listed network
+pass; the cloud metadata addresses never do, and neither do the names ``localhost``
+and ``*.localhost``. The list comes from the operator's settings, never from a tenant.
+
 **DNS rebinding.** Checking a name and then letting an HTTP library resolve it again is
 not enough: a hostile DNS server answers the check with a public address and the
 connection, a moment later, with 127.0.0.1 (a TTL of 0 makes that easy). So the check
@@ -49,6 +54,7 @@ from jimucrm.core.i18n import _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Iterable[str]]
+Networks = Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
 
 ALLOWED_SCHEMES = {"http": 80, "https": 443}
 
@@ -149,7 +155,8 @@ class CheckedURL:
     target: str  # path and query, for the request line
 
 
-def check_url(url: str, *, resolver: Resolver | None = None) -> CheckedURL:
+def check_url(url: str, *, resolver: Resolver | None = None,
+              allowed_networks: Networks = ()) -> CheckedURL:
     """Check ``url``; return it parsed, with the approved address. See the module docs."""
     if not isinstance(url, str) or not url:
         raise OutboundURLRefused(_("Enter a web address (http:// or https://)."))
@@ -206,9 +213,10 @@ def check_url(url: str, *, resolver: Resolver | None = None) -> CheckedURL:
                 ) from None
         if not addresses:
             raise OutboundURLRefused(_("${host} could not be found.", mapping={"host": host}))
+    allowed = tuple(allowed_networks)
     for address in addresses:
         reason = refusal_reason(address)
-        if reason is not None:
+        if reason is not None and not _operator_allowed(address, allowed):
             raise OutboundURLRefused(reason)
     target = parts.path or "/"
     if parts.query:
@@ -216,14 +224,21 @@ def check_url(url: str, *, resolver: Resolver | None = None) -> CheckedURL:
     return CheckedURL(url, scheme, host, port, str(addresses[0]), target)
 
 
-def check_outbound_url(url: str, *, resolver: Resolver | None = None) -> str:
+def _operator_allowed(address: IPAddress, networks: tuple) -> bool:
+    """In a network the operator listed (metadata addresses never are)."""
+    return address not in METADATA_ADDRESSES and any(
+        address.version == network.version and address in network for network in networks)
+
+
+def check_outbound_url(url: str, *, resolver: Resolver | None = None,
+                       allowed_networks: Networks = ()) -> str:
     """Refuse ``url`` (:class:`OutboundURLRefused`) or return the IP address to connect to.
 
     ``resolver(host, port)`` returns the host's addresses as strings; the default asks
     the operating system. Connect to the returned address, never to the name again
     (:func:`safe_request` does): that is what defeats DNS rebinding.
     """
-    return check_url(url, resolver=resolver).ip
+    return check_url(url, resolver=resolver, allowed_networks=allowed_networks).ip
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -285,8 +300,9 @@ def safe_request(method: str, url: str, *, body: bytes | None = None,
                  headers: Mapping[str, str] | None = None, timeout: float = 10.0,
                  max_response_bytes: int = MAX_RESPONSE_BYTES,
                  resolver: Resolver | None = None,
-                 context: ssl.SSLContext | None = None) -> SafeResponse:
+                 context: ssl.SSLContext | None = None,
+                 allowed_networks: Networks = ()) -> SafeResponse:
     """Check ``url``, then send one request to the approved address (no redirects)."""
-    checked = check_url(url, resolver=resolver)
+    checked = check_url(url, resolver=resolver, allowed_networks=allowed_networks)
     return pinned_request(method, checked, body=body, headers=headers, timeout=timeout,
                           max_response_bytes=max_response_bytes, context=context)
