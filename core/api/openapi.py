@@ -84,6 +84,14 @@ def field_schema(item: Field, translate, *, nullable: bool = True) -> dict[str, 
     schema["title"] = translate(item.label)
     if item.help:
         schema["description"] = translate(item.help)
+    if item.relation is not None:
+        # The id of a row of another model; the extension names it for generators.
+        schema["minimum"] = 1
+        schema["x-jimu-relation"] = {"table": item.relation.table, "key": item.relation.key,
+                                     "label": item.relation.label}
+        target = translate(_("The id of a record of ${table}.",
+                             mapping={"table": item.relation.table}))
+        schema["description"] = f"{schema['description']} {target}" if item.help else target
     if nullable and not item.required and item.kind not in (STRING, TEXT, BOOLEAN):
         schema["nullable"] = True
     return schema

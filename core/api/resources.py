@@ -39,6 +39,7 @@ from ..i18n import _
 from ..interfaces import IFieldAccess, IRecordRules
 from ..metadata import EXACT, PREFIX, Field, validate
 from ..metadata.fields import BOOLEAN, CHOICE, DATE, DATETIME, DECIMAL, INTEGER, NUMBER
+from ..modelviews.relations import check as check_relations
 from ..urls import parse_id
 from .base import API_PREFIX
 from .cursor import CursorError, decode_cursor, encode_cursor
@@ -327,7 +328,8 @@ def _storable(text: str) -> bool:
     return True
 
 
-def _checked(spec, request: Request, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+def _checked(spec, request: Request, data: dict[str, Any], creating: bool,
+             current: Any = None) -> dict[str, Any]:
     """The clean values of ``data`` for the fields it names, or a 422 naming every problem."""
     fields = api_fields(request, spec)
     by_name = {entry.name: entry for entry in fields}
@@ -366,6 +368,10 @@ def _checked(spec, request: Request, data: dict[str, Any], creating: bool) -> di
     result = validate(f"{spec.model.__name__}Api", checked, data)
     for name, message in result.errors.items():
         errors.setdefault(name, message)
+    if not errors:
+        # Ids of related records must name rows the caller may reach: a 422, never
+        # a foreign-key violation.
+        errors.update(check_relations(request, spec.model, sent, result.values, current))
     if errors:
         raise api_error(422, fields=errors)
     values = {}
@@ -395,7 +401,7 @@ def create_resource(spec, request: Request) -> dict:
 def update_resource(spec, request: Request) -> dict:
     """Change the fields the JSON body names; the others stay as they are."""
     record = _record(spec, request, "write")
-    values = _checked(spec, request, _body(request), creating=False)
+    values = _checked(spec, request, _body(request), creating=False, current=record)
     for name, value in values.items():
         setattr(record, name, value)
     request.dbsession.flush()

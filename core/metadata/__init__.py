@@ -13,10 +13,12 @@ from .fields import (
     WIDGETS,
     Field,
     MetadataError,
+    Relation,
     field_of,
     fields_of,
 )
 from .validation import Validated, validate, validation_model
 
-__all__ = ["EXACT", "KINDS", "PREFIX", "WIDGETS", "Field", "MetadataError", "Validated",
+__all__ = ["EXACT", "KINDS", "PREFIX", "WIDGETS", "Field", "MetadataError", "Relation",
+           "Validated",
            "field_of", "fields_of", "validate", "validation_model"]

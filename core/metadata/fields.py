@@ -23,6 +23,22 @@ and nullability/defaults (required), and may be overridden in ``info``:
                    (default ``True``, ``False`` for ``Text``)
 ``form``           bool: an input on the form (default ``True``); ``False`` for
                    values the system sets (creation time…)
+``check``          a function of the submitted text returning whether it is valid
+                   (a checksum a pattern cannot express: ID-card numbers…); empty
+                   values are not checked
+``check_message``  what to tell the user when the check fails
+``relation``       on a foreign-key column: a dict saying how to show the row it
+                   points at (the target table comes from the foreign key):
+                   ``{"label": "name"}`` (required: the target's column that names
+                   a row), ``"active": "is_active"`` (optional: a boolean column;
+                   only active rows are offered for a new value, a current value
+                   stays valid), ``"order": "position"`` (optional: how choices are
+                   ordered, default the label). A relation is an ``integer`` value
+                   (the id) shown by its label in lists, details and exports; the
+                   form offers a ``select`` (or, for targets with many rows, an id
+                   input with a search); it filters by one value and is not
+                   sorted by default. A submitted id must exist, in the tenant and
+                   within the user's record rules for the target model.
 =================  =========================================================
 
 The same :class:`Field` serves the HTML views, the validation model
@@ -34,6 +50,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +70,7 @@ from sqlalchemy import (
     Text,
     inspect,
 )
+from sqlalchemy.types import NullType
 
 # Kinds of value, named as the API schema will name them.
 STRING, TEXT, INTEGER, DECIMAL, NUMBER = "string", "text", "integer", "decimal", "number"
@@ -72,13 +90,29 @@ RANGE_KINDS = (INTEGER, DECIMAL, NUMBER, DATE, DATETIME)
 
 INFO_KEYS = frozenset({"label", "help", "widget", "required", "max_length", "choices",
                        "pattern", "pattern_message", "search", "filter", "sort", "list",
-                       "form"})
+                       "form", "relation", "check", "check_message"})
+RELATION_KEYS = frozenset({"label", "active", "order"})
 # Keys other packages keep in ``info`` for their own purposes (audit, encryption).
 FOREIGN_KEYS = frozenset({"sensitive", "audited"})
 
 
 class MetadataError(ValueError):
     """A column's ``info`` cannot be turned into a field (raised at start-up)."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """What a foreign-key field points at: the target table and how to name its rows.
+
+    Only names are kept (the target may be mapped by a package loaded later);
+    :mod:`jimucrm.core.modelviews.relations` finds the target model when asked.
+    """
+
+    table: str
+    key: str
+    label: str
+    active: str | None = None
+    order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,11 +141,16 @@ class Field:
     maximum: int | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
+    # A foreign key shown by the label of the row it points at.
+    relation: Relation | None = None
+    # A further check of a non-empty text value, and its message.
+    check: Callable[[str], bool] | None = None
+    check_message: TranslationString | str | None = None
 
     @property
     def is_range(self) -> bool:
         """Filtered by a from/to range rather than one value."""
-        return self.kind in RANGE_KINDS
+        return self.kind in RANGE_KINDS and self.relation is None
 
     def choice_label(self, value: Any) -> TranslationString | str | None:
         for choice, label in self.choices or ():
@@ -169,6 +208,31 @@ def _enum_choices(column: Column) -> tuple[tuple[str, str], ...] | None:
     return tuple((value, value) for value in kind.enums)
 
 
+def _relation(column: Column, where: str) -> Relation | None:
+    spec = column.info.get("relation")
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or set(spec) - RELATION_KEYS or \
+            not isinstance(spec.get("label"), str):
+        raise MetadataError(f"{where}: relation must be a dict with a 'label' column name "
+                            f"and optionally 'active' and 'order'")
+    keys = list(column.foreign_keys)
+    if len(keys) != 1:
+        raise MetadataError(f"{where}: a relation needs exactly one foreign key")
+    # "table.column" or "schema.table.column": read from the string, so the target
+    # table need not be defined yet.
+    table, key = keys[0].target_fullname.rsplit(".", 2)[-2:]
+    return Relation(table=table, key=key, label=spec["label"], active=spec.get("active"),
+                    order=spec.get("order"))
+
+
+def _check(info: dict, where: str) -> Callable[[str], bool] | None:
+    check = info.get("check")
+    if check is not None and not callable(check):
+        raise MetadataError(f"{where}: check must be a function of the value")
+    return check
+
+
 def field_of(column: Column) -> Field:
     """The :class:`Field` described by ``column`` (which must carry ``info["label"]``)."""
     info = column.info
@@ -179,6 +243,11 @@ def field_of(column: Column) -> Field:
     if "label" not in info:
         raise MetadataError(f"{where}: a field needs info['label']")
     kind = _kind(column)
+    relation = _relation(column, where)
+    if relation is not None and isinstance(column.type, NullType):
+        kind = INTEGER  # typed from the target's key once that table is defined
+    if relation is not None and kind != INTEGER:
+        raise MetadataError(f"{where}: a relation must be an integer foreign key")
     encrypted = bool(getattr(column.type, "sensitive", False))
     choices = info.get("choices")
     if choices is not None:
@@ -194,14 +263,15 @@ def field_of(column: Column) -> Field:
         raise MetadataError(f"{where}: search must be 'prefix', 'exact' or None")
     if search == PREFIX and (encrypted or kind not in (STRING, TEXT)):
         raise MetadataError(f"{where}: only plain text can be searched by prefix")
-    sortable = info.get("sort", kind != TEXT and not encrypted)
+    # Ids sort in no order a person expects: relations are not sorted unless asked.
+    sortable = info.get("sort", kind != TEXT and not encrypted and relation is None)
     if sortable and encrypted:
         raise MetadataError(f"{where}: an encrypted column cannot be sorted")
     filterable = info.get("filter", False)
     if encrypted and (search or filterable) and not getattr(column.type, "blind_index", None):
         raise MetadataError(f"{where}: an encrypted column needs a blind index to be "
                             f"searched or filtered")
-    widget = info.get("widget", DEFAULT_WIDGET[kind])
+    widget = info.get("widget", "select" if relation is not None else DEFAULT_WIDGET[kind])
     if widget not in WIDGETS:
         raise MetadataError(f"{where}: widget must be one of {', '.join(WIDGETS)}")
     pattern = info.get("pattern")
@@ -227,6 +297,9 @@ def field_of(column: Column) -> Field:
         list_default=bool(info.get("list", kind != TEXT)),
         in_form=bool(info.get("form", True)),
         encrypted=encrypted,
+        relation=relation,
+        check=_check(info, where),
+        check_message=info.get("check_message"),
         **_bounds(column),
     )
 

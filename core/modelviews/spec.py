@@ -69,12 +69,12 @@ class ModelViews:
     # -- routes and permissions ----------------------------------------------------
     def route(self, action: str) -> str:
         """Route name of ``action``: list, new, detail, edit, delete, export, columns,
-        filters, filter_delete."""
+        filters, filter_delete, relation_search."""
         if action == "list":
             return self.list_name
         if action == "detail":
             return self.name
-        if action in ("export", "columns", "filters", "filter_delete"):
+        if action in ("export", "columns", "filters", "filter_delete", "relation_search"):
             return f"{self.list_name}_{action}"
         return f"{self.name}_{action}"
 
@@ -118,9 +118,11 @@ def add_model_views(
     (``<prefix>/``: search, filters, sort, pages, column choice, saved filters),
     ``<name>_new``, ``<name>`` (``<prefix>/{id}``), ``<name>_edit``, ``<name>_delete``,
     ``<list_name>_export`` (CSV or XLSX of the filtered list), ``<list_name>_columns``,
-    ``<list_name>_filters`` and ``<list_name>_filter_delete``. ``list_name`` defaults
-    to ``name + "s"``. The same spec makes the REST resource ``/api/v1/<list_name>``
-    (routes ``api_<list_name>`` and ``api_<name>``, see :mod:`jimucrm.core.api.resources`).
+    ``<list_name>_filters``, ``<list_name>_filter_delete`` and ``<list_name>_relation_search``
+    (``<prefix>/relations/<field>?q=``: choices of a relation field with many rows).
+    ``list_name`` defaults to ``name + "s"``. The same spec makes the REST resource
+    ``/api/v1/<list_name>`` (routes ``api_<list_name>`` and ``api_<name>``, see
+    :mod:`jimucrm.core.api.resources`).
 
     ``permission`` is the prefix of the model's permissions (``contacts`` →
     ``contacts.view|create|edit|delete|export``), declared elsewhere (security's
@@ -193,6 +195,7 @@ def _add_routes(config: Configurator, spec: ModelViews) -> None:
     config.add_route(spec.route("columns"), f"{prefix}/columns")
     config.add_route(spec.route("filters"), f"{prefix}/filters")
     config.add_route(spec.route("filter_delete"), f"{prefix}/filters/{{id:\\d+}}/delete")
+    config.add_route(spec.route("relation_search"), f"{prefix}/relations/{{field}}")
     config.add_route(spec.route("detail"), f"{prefix}/{{id:\\d+}}")
     config.add_route(spec.route("edit"), f"{prefix}/{{id:\\d+}}/edit")
     config.add_route(spec.route("delete"), f"{prefix}/{{id:\\d+}}/delete")

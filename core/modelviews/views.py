@@ -39,6 +39,7 @@ from .listing import (
     readable_fields,
 )
 from .models import ListColumns, SavedFilter
+from .relations import Labels, check, options, search
 from .spec import ModelViews
 
 TEMPLATES = "jimucrm.core.modelviews:templates"
@@ -55,6 +56,13 @@ class Page:
         self.spec = spec
         self.request = request
         self.translate = request.localizer.translate
+        # Labels of the relation fields of the rows on the page (see ``load``).
+        self.labels = Labels()
+
+    def load(self, fields, rows) -> Page:
+        """Load the labels of ``fields``' relations for ``rows``: one query per field."""
+        self.labels.load(self.request, self.spec.model, fields, rows)
+        return self
 
     def url(self, action: str, _query: dict | None = None, **parts: Any) -> str:
         return self.request.route_url(self.spec.route(action), _query=_query or {}, **parts)
@@ -72,6 +80,8 @@ class Page:
 
     def show(self, record: Any, item: Field) -> str:
         """The value of ``item`` as text for a page or a file."""
+        if item.relation is not None:
+            return self.labels.text(item, getattr(record, item.name))
         return display(item, getattr(record, item.name), self.translate)
 
     def title_of(self, record: Any, readable: tuple[Field, ...]) -> str:
@@ -168,12 +178,16 @@ def _list_data(spec: ModelViews, request: Request, state: ListState,
         .order_by(SavedFilter.name)).all()
     params = state.params()
     columns = visible_columns(request, spec, readable)
+    filters = [(item, filter_params(item)) for item in readable if item.filterable]
     return {
-        "view": Page(spec, request), "spec": spec, "rows": rows, "state": state,
+        "view": Page(spec, request).load(columns, rows), "spec": spec, "rows": rows,
+        "state": state,
         "params": params, "total": total, "page": page.number, "pages": page.pages,
         "columns": columns, "column_names": {item.name for item in columns},
-        "readable": readable, "saved": saved, "filters": [
-            (item, filter_params(item)) for item in readable if item.filterable],
+        "readable": readable, "saved": saved, "filters": filters,
+        # A relation filter is a select while its target is small, an id input beyond.
+        "filter_options": {item.name: options(request, spec.model, item)
+                           for item, _params in filters if item.relation is not None},
         "searchable": [item for item in readable if item.search],
         "filter_name": "", "filter_error": None,
     }
@@ -267,11 +281,12 @@ def export_view(spec: ModelViews, request: Request) -> Response:
     rows = rows[:MAX_EXPORT_ROWS]
     columns = visible_columns(request, spec, readable)
     translate = request.localizer.translate
+    page = Page(spec, request).load(columns, rows)
     header = ["ID", *(translate(item.label) for item in columns)]
     typed = kind == "xlsx"  # spreadsheets keep numbers and dates; CSV is text anyway
     table = ([getattr(row, spec.id_attr), *(
-        _typed(item, getattr(row, item.name), translate) if typed
-        else display(item, getattr(row, item.name), translate) for item in columns)]
+        _typed(item, getattr(row, item.name), translate)
+        if typed and item.relation is None else page.show(row, item) for item in columns)]
         for row in rows)
     title = translate(spec.title)
     body = xlsx_body(title, header, table) if typed else csv_body(header, table)
@@ -321,10 +336,15 @@ def form_view(spec: ModelViews, request: Request, record: Any = None):
                                       if record is not None else _default(spec, item))
                for item, _can_write in fields}
     page = Page(spec, request)
+    if record is not None:
+        page.load([item for item, _can_write in fields], [record])
     heading = page.title_of(record, readable_fields(request, spec)) if record is not None \
         else None
     data = {"view": page, "spec": spec, "record": record, "fields": fields,
-            "values": current, "errors": {}, "heading": heading}
+            "values": current, "errors": {}, "heading": heading,
+            # (id, label) choices of writable relations; None: too many, an id input.
+            "choices": {item.name: options(request, spec.model, item)
+                        for item in writable if item.relation is not None}}
     if request.method != "POST":
         return data
     submitted = {item.name: _submitted(item, request.POST) for item in writable}
@@ -336,6 +356,10 @@ def form_view(spec: ModelViews, request: Request, record: Any = None):
             if item.required and item not in writable:
                 result.errors[name] = _("You may not fill in this field, so you cannot "
                                         "create this record.")
+    if result.valid:
+        # A forged id (another tenant's, out of the user's records, none) is a field
+        # error here, never a foreign-key violation at the flush.
+        result.errors.update(check(request, spec.model, writable, result.values, record))
     if not result.valid:
         request.response.status_int = 400
         data["values"] = {**current, **submitted}
@@ -384,7 +408,8 @@ def detail_view(spec: ModelViews, request: Request) -> dict:
     """The record's readable fields, and the panels addons put in its detail slot."""
     record = _record(spec, request, "read")
     readable = readable_fields(request, spec)
-    return {"view": Page(spec, request), "spec": spec, "record": record,
+    return {"view": Page(spec, request).load(readable, [record]), "spec": spec,
+            "record": record,
             "fields": readable, "panels": request.panels(spec.detail_slot, record=record)}
 
 
@@ -411,6 +436,20 @@ def delete_view(spec: ModelViews, request: Request):
     return HTTPSeeOther(page.url("list"))
 
 
+# -- relation search -----------------------------------------------------------------
+def relation_search_view(spec: ModelViews, request: Request) -> Response:
+    """``<option>`` elements for a relation input's datalist (htmx, large targets)."""
+    name = request.matchdict["field"]
+    item = spec.field(name)
+    if item is None or item.relation is None or name not in spec.form_fields or \
+            not request.find_service(IFieldAccess).readable(request, spec.model, name):
+        raise HTTPNotFound()
+    from pyramid.renderers import render_to_response
+
+    found = search(request, spec.model, item, str(request.params.get("q", "")))
+    return render_to_response(f"{TEMPLATES}/options.pt", {"options": found}, request=request)
+
+
 # -- registration ---------------------------------------------------------------------
 VIEWS = (
     # (view, route action, permission action, template, methods)
@@ -419,6 +458,7 @@ VIEWS = (
     (columns_view, "columns", "view", None, ("POST",)),
     (save_filter_view, "filters", "view", None, ("POST",)),
     (delete_filter_view, "filter_delete", "view", None, ("POST",)),
+    (relation_search_view, "relation_search", "view", None, ("GET",)),
     (new_view, "new", "create", "form", ("GET", "POST")),
     (detail_view, "detail", "view", "detail", ("GET",)),
     (edit_view, "edit", "edit", "form", ("GET", "POST")),

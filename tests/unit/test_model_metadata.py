@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    ForeignKey,
     Integer,
     Numeric,
     String,
@@ -22,7 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from jimucrm.addons.contacts.models import Contact
-from jimucrm.core.metadata import MetadataError, field_of, fields_of, validate, validation_model
+from jimucrm.core.metadata import (
+    MetadataError,
+    Relation,
+    field_of,
+    fields_of,
+    validate,
+    validation_model,
+)
 from jimucrm.core.modelviews.listing import escape_like, list_state
 
 
@@ -185,3 +193,89 @@ def test_list_state_keeps_only_what_the_metadata_allows():
 
 def test_like_metacharacters_are_escaped():
     assert escape_like("50%_\\") == "50\\%\\_\\\\"
+
+
+# -- relations --------------------------------------------------------------------------
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), info={"label": "Team"})
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), info={
+        "label": "Team", "relation": {"label": "name", "active": "is_active"}, "filter": True})
+    # The target table's name is read from the foreign key's text: it may be mapped later.
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), info={
+        "label": "Agent", "relation": {"label": "display_name", "order": "display_name"},
+        "form": False})
+
+
+def test_a_relation_is_an_id_with_its_target_and_label():
+    team, agent = fields_of(Ticket)
+    assert team.relation == Relation(table="teams", key="id", label="name", active="is_active")
+    assert (team.kind, team.widget, team.required, team.sortable) == ("integer", "select",
+                                                                      False, False)
+    # Filtered by one value, not by a range like other integers.
+    assert team.filterable and not team.is_range
+    assert list_state({"f_team_id": "7", "f_team_id_from": "1"}, None,
+                      (team,)).params() == {"f_team_id": "7"}
+    assert agent.relation.table == "agents" and agent.relation.order == "display_name"
+    assert agent.required and not agent.in_form
+
+
+def test_a_relation_id_is_validated_as_a_whole_number():
+    team, _agent = fields_of(Ticket)
+    assert validate("Ticket", (team,), {"team_id": "12"}).values == {"team_id": 12}
+    assert validate("Ticket", (team,), {"team_id": ""}).values == {"team_id": None}
+    assert validate("Ticket", (team,), {"team_id": "x"}).errors["team_id"] == \
+        "Enter a whole number."
+
+
+@pytest.mark.parametrize("relation, column_type, message", [
+    ({"label": "name", "colour": "red"}, Integer, "relation must be"),
+    ({"active": "is_active"}, Integer, "relation must be"),
+    ("name", Integer, "relation must be"),
+    ({"label": "name"}, String(10), "integer foreign key"),
+])
+def test_bad_relations_stop_start_up(relation, column_type, message):
+    from sqlalchemy import Column, MetaData, Table
+
+    column = Column("team_id", column_type, ForeignKey("teams.id"),
+                    info={"label": "Team", "relation": relation})
+    Table("bad", MetaData(), Column("id", Integer, primary_key=True), column)
+    with pytest.raises(MetadataError, match=message):
+        field_of(column)
+
+
+def test_a_relation_needs_a_foreign_key():
+    from sqlalchemy import Column, MetaData, Table
+
+    column = Column("team_id", Integer, info={"label": "Team", "relation": {"label": "name"}})
+    Table("bad", MetaData(), Column("id", Integer, primary_key=True), column)
+    with pytest.raises(MetadataError, match="exactly one foreign key"):
+        field_of(column)
+
+
+def test_the_target_model_is_found_by_its_table():
+    from jimucrm.core.modelviews.relations import target_model
+
+    team, agent = fields_of(Ticket)
+    assert target_model(Ticket, team) is Team
+    with pytest.raises(LookupError, match="agents"):
+        target_model(Ticket, agent)
+
+
+def test_openapi_describes_a_relation_as_an_integer_naming_its_target():
+    from jimucrm.core.api.openapi import field_schema
+
+    team, _agent = fields_of(Ticket)
+    schema = field_schema(team, lambda text: getattr(text, "interpolate", text.__str__)())
+    assert schema["type"] == "integer" and schema["minimum"] == 1 and schema["nullable"]
+    assert schema["x-jimu-relation"] == {"table": "teams", "key": "id", "label": "name"}
+    assert "teams" in schema["description"]
