@@ -36,7 +36,7 @@ from sqlalchemy import Date, Select, and_, cast, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..i18n import _
-from ..interfaces import IFieldAccess, IRecordRules
+from ..interfaces import IFieldAccess
 from ..metadata import EXACT, PREFIX, Field, validate
 from ..metadata.fields import BOOLEAN, CHOICE, DATE, DATETIME, DECIMAL, INTEGER, NUMBER
 from ..modelviews.relations import check as check_relations
@@ -261,7 +261,7 @@ def list_resource(spec, request: Request) -> dict:
     model = spec.model
     limit = _limit(request)
     sort, keys = _sort_keys(spec, request, fields)
-    statement = request.find_service(IRecordRules).apply(request, select(model), model, "read")
+    statement = spec.scoped(request, select(model), "read")
     statement = _apply_filters(statement, spec, request, fields)
     cursor = request.GET.get("cursor", "")
     if cursor:
@@ -294,7 +294,7 @@ def _record(spec, request: Request, action: str) -> Any:
         raise api_error(404)
     model = spec.model
     statement = select(model).where(getattr(model, spec.id_attr) == record_id)
-    statement = request.find_service(IRecordRules).apply(request, statement, model, action)
+    statement = spec.scoped(request, statement, action)
     record = request.dbsession.scalars(statement).one_or_none()
     if record is None:  # out of reach answers like no such record: nothing to probe
         raise api_error(404)

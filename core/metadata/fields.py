@@ -27,6 +27,8 @@ and nullability/defaults (required), and may be overridden in ``info``:
                    (a checksum a pattern cannot express: ID-card numbers…); empty
                    values are not checked
 ``check_message``  what to tell the user when the check fails
+``minimum``        the smallest and largest value a number may take (integers:
+``maximum``        default the column type's range; decimals: no default)
 ``relation``       on a foreign-key column: a dict saying how to show the row it
                    points at (the target table comes from the foreign key):
                    ``{"label": "name"}`` (required: the target's column that names
@@ -52,6 +54,7 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pyramid.i18n import TranslationString
@@ -90,7 +93,7 @@ RANGE_KINDS = (INTEGER, DECIMAL, NUMBER, DATE, DATETIME)
 
 INFO_KEYS = frozenset({"label", "help", "widget", "required", "max_length", "choices",
                        "pattern", "pattern_message", "search", "filter", "sort", "list",
-                       "form", "relation", "check", "check_message"})
+                       "form", "relation", "check", "check_message", "minimum", "maximum"})
 RELATION_KEYS = frozenset({"label", "active", "order"})
 # Keys other packages keep in ``info`` for their own purposes (audit, encryption).
 FOREIGN_KEYS = frozenset({"sensitive", "audited"})
@@ -137,8 +140,8 @@ class Field:
     # Encrypted at rest: searchable only by exact value (its blind index), never sorted.
     encrypted: bool = False
     # Bounds the database column can hold (integers) and digits (numerics).
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int | Decimal | None = None
+    maximum: int | Decimal | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
     # A foreign key shown by the label of the row it points at.
@@ -280,6 +283,14 @@ def field_of(column: Column) -> Field:
             re.compile(pattern)  # a broken expression fails at start-up, not on a request
         except re.error as exc:
             raise MetadataError(f"{where}: pattern: {exc}") from None
+    bounds = _bounds(column)
+    for key in ("minimum", "maximum"):
+        if key in info:
+            if kind not in (INTEGER, DECIMAL) or isinstance(info[key], bool) or \
+                    not isinstance(info[key], int | Decimal):
+                raise MetadataError(f"{where}: {key} must be an integer or a Decimal, "
+                                    f"on a number")
+            bounds[key] = info[key]
     return Field(
         name=column.key,
         label=info["label"],
@@ -300,7 +311,7 @@ def field_of(column: Column) -> Field:
         relation=relation,
         check=_check(info, where),
         check_message=info.get("check_message"),
-        **_bounds(column),
+        **bounds,
     )
 
 

@@ -92,6 +92,7 @@ def _annotation(field: Field) -> Any:
     if field.kind == DECIMAL:
         return Annotated[Decimal, PydanticField(max_digits=field.max_digits,
                                                 decimal_places=field.decimal_places,
+                                                ge=field.minimum, le=field.maximum,
                                                 allow_inf_nan=False)]
     if field.kind == NUMBER:
         return Annotated[float, PydanticField(allow_inf_nan=False)]

@@ -9,13 +9,16 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.i18n import TranslationString
 from pyramid.registry import Registry
-from sqlalchemy import inspect
+from sqlalchemy import Select, inspect
 
-from ..interfaces import IAddonCatalogue
+from ..interfaces import IAddonCatalogue, IRecordRules
 from ..metadata import Field, MetadataError, fields_of
 
 # Hooks an addon may give: called in the request's transaction, after the flush.
 RecordHook = Callable[[Any, Any], None]
+# ``scope(request, statement, action)``: the statement narrowed to the rows the user
+# may reach for ``action`` ("read" or "write"), in place of the plain record rules.
+ScopeHook = Callable[[Any, Select, str], Select]
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class ModelViews:
     on_created: RecordHook | None
     on_updated: RecordHook | None
     addon: str | None
+    scope: ScopeHook | None = None
 
     # -- fields --------------------------------------------------------------------
     def field(self, name: str) -> Field | None:
@@ -65,6 +69,13 @@ class ModelViews:
     def detail_slot(self) -> str:
         """The UI slot addons fill with panels on the detail page (``add_panel``)."""
         return f"{self.key}.detail"
+
+    def scoped(self, request: Any, statement: Select, action: str) -> Select:
+        """``statement`` narrowed to the rows the user may reach: the spec's ``scope``
+        hook, else :class:`~jimucrm.core.interfaces.IRecordRules`."""
+        if self.scope is not None:
+            return self.scope(request, statement, action)
+        return request.find_service(IRecordRules).apply(request, statement, self.model, action)
 
     # -- routes and permissions ----------------------------------------------------
     def route(self, action: str) -> str:
@@ -111,6 +122,7 @@ def add_model_views(
     page_size: int = 50,
     on_created: RecordHook | None = None,
     on_updated: RecordHook | None = None,
+    scope: ScopeHook | None = None,
 ) -> ModelViews:
     """Config directive: generic pages for ``model``, driven by its field metadata.
 
@@ -133,7 +145,10 @@ def add_model_views(
     (default: the first list column). ``owner`` is the column set to the current user
     on create (``None``: no owner). ``on_created(request, record)`` and
     ``on_updated(request, record)`` run in the request's transaction after the flush
-    (an addon sends its domain events there). Returns the :class:`ModelViews`.
+    (an addon sends its domain events there). ``scope(request, statement, action)``
+    replaces the record rules for a model with rules of its own (it must apply
+    :class:`~jimucrm.core.interfaces.IRecordRules` itself: crm's leads add the
+    public pool to what ``leads.claim`` holders read). Returns the :class:`ModelViews`.
     """
     fields = fields_of(model)
     if not fields:
@@ -161,7 +176,7 @@ def add_model_views(
         item_title=item_title, fields=fields, id_attr=id_attr, list_columns=columns,
         form_fields=form,
         default_sort=sort, title_field=title_field or columns[0], owner=owner,
-        page_size=page_size, on_created=on_created, on_updated=on_updated,
+        page_size=page_size, on_created=on_created, on_updated=on_updated, scope=scope,
         addon=config.registry.getUtility(IAddonCatalogue).addon_of(config.package_name),
     )
     config.add_ui_slot(spec.detail_slot,

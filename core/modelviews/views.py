@@ -140,7 +140,7 @@ def _record(spec: ModelViews, request: Request, action: str) -> Any:
         raise HTTPNotFound()
     model = spec.model
     query = select(model).where(getattr(model, spec.id_attr) == int(raw))
-    query = request.find_service(IRecordRules).apply(request, query, model, action)
+    query = spec.scoped(request, query, action)
     record = request.dbsession.scalars(query).one_or_none()
     # Out of the user's records is the same answer as no such record: no probing.
     if record is None:
@@ -167,7 +167,7 @@ def visible_columns(request: Request, spec: ModelViews,
 def _list_data(spec: ModelViews, request: Request, state: ListState,
                readable: tuple[Field, ...]) -> dict:
     model = spec.model
-    query = request.find_service(IRecordRules).apply(request, select(model), model, "read")
+    query = spec.scoped(request, select(model), "read")
     query = apply_state(query, spec, state, readable)
     total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
     page = paginate(request.params, total, spec.page_size)
@@ -274,7 +274,7 @@ def export_view(spec: ModelViews, request: Request) -> Response:
     readable = readable_fields(request, spec)
     state = list_state(request.params, spec, readable)
     model = spec.model
-    query = request.find_service(IRecordRules).apply(request, select(model), model, "read")
+    query = spec.scoped(request, select(model), "read")
     query = order_by(apply_state(query, spec, state, readable), spec, state)
     rows = request.dbsession.scalars(query.limit(MAX_EXPORT_ROWS + 1)).all()
     truncated = len(rows) > MAX_EXPORT_ROWS
