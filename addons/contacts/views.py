@@ -1,8 +1,9 @@
-"""What the contacts addon adds to its generated pages: the home panel's figures,
-the score on the detail page, and the event sent when a contact is created.
+"""What the contacts addon adds to its generated pages: the home panel's figures, the
+detail panels (company and tags, possible duplicates, score) and their request methods.
 
 The list, form, detail, delete and export pages themselves come from core's
-model views (``config.add_model_views`` in ``includeme``).
+model views (``config.add_model_views`` in ``includeme``); the duplicates, merge
+and tag pages are in :mod:`.pages`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from datetime import timedelta
 from pyramid.request import Request
 from sqlalchemy import func, select
 
-from jimucrm.core.events import notify
 from jimucrm.core.interfaces import IRecordRules
 
-from .events import ContactCreated
-from .interfaces import IContactScorer
-from .models import Contact
+from .interfaces import IContactScorer, IDuplicateFinder
+from .models import Company, Contact
 
 
 def contact_summary(request: Request) -> dict[str, int]:
@@ -34,6 +33,28 @@ def contact_score(request: Request, contact: Contact) -> int:
     return request.find_service(IContactScorer).score(contact)
 
 
-def contact_created(request: Request, contact: Contact) -> None:
-    """Sent by the generated form once the new contact is flushed."""
-    notify(request.registry, ContactCreated(request, contact), request.tenant.addons)
+def contact_duplicates(request: Request, contact: Contact) -> list[Contact]:
+    """Contacts that look like ``contact`` (the "possible duplicates" panel)."""
+    return request.find_service(IDuplicateFinder).duplicates_of(request, contact)
+
+
+def readable_company(request: Request, contact: Contact) -> Company | None:
+    """The contact's company when the user may open it (else the panel names none)."""
+    if contact.company_id is None or not request.has_permission("companies.view"):
+        return None
+    query = request.find_service(IRecordRules).apply(
+        request, select(Company).where(Company.id == contact.company_id), Company)
+    return request.dbsession.scalars(query).one_or_none()
+
+
+def company_people(request: Request, company: Company) -> list[Contact]:
+    """The company's people the user may read (the company page's panel)."""
+    query = request.find_service(IRecordRules).apply(
+        request, select(Contact).where(Contact.company_id == company.id), Contact)
+    return list(request.dbsession.scalars(query.order_by(Contact.name, Contact.id)))
+
+
+def may_write(request: Request, record: object, permission: str) -> bool:
+    """The user holds ``permission`` and the record rules let them change ``record``."""
+    return bool(request.has_permission(permission)) and request.find_service(
+        IRecordRules).allows(request, record, "write")

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from jimucrm.addons.contacts.interfaces import IContactsMerging
 from jimucrm.core.events import ITenantProvisioned
 from jimucrm.core.i18n import _
 from jimucrm.core.permissions import AUTHENTICATED
 
 from .events import declare_events
 from .interfaces import ILeadAssignment
+from .merge import move_leads_and_opportunities
 from .models import Lead, Opportunity
 from .services import SettingsAssignment
 from .subscribers import place_demo_data
@@ -65,6 +67,7 @@ def includeme(config: Configurator) -> None:
     declare_events(config)
     config.register_service(SettingsAssignment(), ILeadAssignment)
     config.add_event_subscriber(place_demo_data, ITenantProvisioned)
+    config.add_event_subscriber(move_leads_and_opportunities, IContactsMerging)
     config.add_task_module("jimucrm.addons.crm.tasks")
     config.add_worker_step(AutoReturnTimer)
     config.add_static_view("crm-static", "jimucrm.addons.crm:static", cache_max_age=3600,

@@ -1,8 +1,8 @@
 """Dashboard addon: the tenant's dashboard of ECharts widgets and a home panel.
 
 * Aggregates (:mod:`.models`, branch ``dashboard``) kept current by outbox
-  handlers (``dashboard.order_paid``, …) on the sales and crm events, and by a
-  synchronous subscriber on contacts' ``IContactCreated``; :func:`.aggregates.rebuild`
+  handlers (``dashboard.order_paid``, …) on the sales and crm events and contacts'
+  ``customer.created``; :func:`.aggregates.rebuild`
   recomputes them from the source tables (new tenants, ``jimu dashboard rebuild``).
 * ``/dashboard`` (permission ``dashboard.view``, managers and staff): funnel by stage,
   revenue by day, new customers, lead conversion, top products, over 30 or 90 days.
@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from jimucrm.addons.contacts.events import IContactCreated
 from jimucrm.core.events import ITenantProvisioned
 from jimucrm.core.i18n import _
 from jimucrm.core.permissions import AUTHENTICATED
 
 from .aggregates import DELTAS, apply_event, handler_name
-from .subscribers import count_contact, fill_new_tenant
+from .subscribers import fill_new_tenant
 from .views import dashboard_figures
 
 
@@ -34,7 +33,6 @@ def includeme(config: Configurator) -> None:
         group=_("Dashboard"), roles=("manager", "staff"))
     for name in DELTAS:
         config.add_event_handler(name, apply_event, name=handler_name(name))
-    config.add_event_subscriber(count_contact, IContactCreated)
     config.add_event_subscriber(fill_new_tenant, ITenantProvisioned)
     config.add_static_view("dashboard-static", "jimucrm.addons.dashboard:static",
                            cache_max_age=3600, permission=AUTHENTICATED)

@@ -18,6 +18,7 @@ from sqlalchemy import Date, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from jimucrm.addons.contacts.events import CUSTOMER_CREATED
 from jimucrm.addons.contacts.models import Contact
 from jimucrm.addons.crm.models import Lead, Opportunity
 from jimucrm.addons.sales.models import Order, OrderLine
@@ -108,6 +109,11 @@ def lead_converted(session: Session, payload: dict, event) -> None:
     _upsert(session, LeadDay, {"day": day_of(moment)}, {"converted": 1})
 
 
+def customer_created(session: Session, payload: dict, event) -> None:
+    """One more customer on the day the contact was created (contacts' outbox event)."""
+    count_new_customer(session, payload.get("created_at") or event.created_at)
+
+
 DELTAS: dict[str, Callable] = {
     "order.paid": order_paid,
     "order.refunded": order_refunded,
@@ -115,6 +121,7 @@ DELTAS: dict[str, Callable] = {
     "opportunity.stage_changed": opportunity_moved,
     "lead.created": lead_created,
     "lead.converted": lead_converted,
+    CUSTOMER_CREATED: customer_created,
 }
 
 
@@ -134,9 +141,8 @@ def apply_event(session: Session, event) -> None:
     DELTAS[event.name](session, event.payload, event)
 
 
-def count_new_customer(session: Session, created_at: datetime | None = None) -> None:
-    """One more customer today (contacts emit no outbox event: a synchronous subscriber
-    calls this in the transaction that created the contact)."""
+def count_new_customer(session: Session, created_at: datetime | str | None = None) -> None:
+    """One more customer on the day of ``created_at`` (today when not given)."""
     day = day_of(created_at) if created_at is not None else today()
     _upsert(session, CustomerDay, {"day": day}, {"created": 1})
 

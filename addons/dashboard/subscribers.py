@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from jimucrm.addons.contacts.events import IContactCreated
 from jimucrm.core.events import ITenantProvisioned
 
-from .aggregates import count_new_customer, rebuild
-
-
-def count_contact(event: IContactCreated) -> None:
-    """A new contact is a new customer of today (in the transaction that made it)."""
-    count_new_customer(event.request.dbsession, getattr(event.contact, "created_at", None))
+from .aggregates import rebuild
 
 
 def fill_new_tenant(event: ITenantProvisioned) -> None:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from jimucrm.addons.contacts.interfaces import CONTACT_DETAIL_SLOT, IContactsMerging
 from jimucrm.core.events import ITenantProvisioned
 from jimucrm.core.i18n import _
 
 from . import events
 from .interfaces import ITaxPolicy
+from .merge import move_orders
 from .models import Order, Product
+from .profile import customer_sales
 from .services import VatPolicy
 from .subscribers import fill_demo_tenant
 
@@ -42,6 +45,10 @@ def includeme(config: Configurator) -> None:
     config.register_service(VatPolicy(), ITaxPolicy)
     events.declare(config)
     config.add_event_subscriber(fill_demo_tenant, ITenantProvisioned)
+    config.add_event_subscriber(move_orders, IContactsMerging)
+    config.add_panel(CONTACT_DETAIL_SLOT, "jimucrm.addons.sales:templates/customer.pt",
+                     order=20, permission="orders.view")
+    config.add_request_method(customer_sales, "customer_sales")
 
     config.add_route("sales_orders", "/sales/orders/")
     config.add_route("sales_order_new", "/sales/orders/new")

@@ -42,6 +42,7 @@ from .fields import (
 )
 
 PATTERN_ERROR = "jimu_pattern"
+CHECK_ERROR = "jimu_check"
 
 REQUIRED = _("This field is required.")
 MESSAGES = {
@@ -62,6 +63,7 @@ MESSAGES = {
     "datetime_from_date_parsing": _("Enter a date and time."),
     "literal_error": _("Choose one of the offered values."),
     PATTERN_ERROR: _("This value is not in the expected form."),
+    CHECK_ERROR: _("This value is not valid."),
 }
 INVALID = _("This value is not valid.")
 
@@ -77,14 +79,24 @@ def _pattern(field: Field):
     return AfterValidator(check)
 
 
+def _check(field: Field):
+    def check(value: str) -> str:
+        if value and not field.check(value):
+            raise PydanticCustomError(CHECK_ERROR, "the value does not pass the field's check")
+        return value
+
+    return AfterValidator(check)
+
+
 def _annotation(field: Field) -> Any:
     """The Python type (with constraints) a value of ``field`` must have."""
     if field.kind in (STRING, TEXT):
         constraints = StringConstraints(strip_whitespace=True, max_length=field.max_length,
                                         min_length=1 if field.required else None)
-        if field.pattern:
-            return Annotated[str, constraints, _pattern(field)]
-        return Annotated[str, constraints]
+        checks = [_pattern(field)] if field.pattern else []
+        if field.check is not None:
+            checks.append(_check(field))
+        return Annotated[str, constraints, *checks]
     if field.kind == CHOICE:
         return Literal[tuple(value for value, _label in field.choices or ())]
     if field.kind == INTEGER:
@@ -147,6 +159,8 @@ def message(item: Field, error: Mapping[str, Any]) -> Any:
         return _("At most ${limit} characters.", mapping={"limit": item.max_length})
     if kind == PATTERN_ERROR and item.pattern_message:
         return item.pattern_message
+    if kind == CHECK_ERROR and item.check_message:
+        return item.check_message
     return MESSAGES.get(kind, INVALID)
 
 

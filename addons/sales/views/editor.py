@@ -15,7 +15,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
-from jimucrm.addons.contacts.models import Contact
+from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IRecordRules
 
@@ -57,13 +57,16 @@ class Editor:
 
     # -- choices -----------------------------------------------------------------------
     def customers(self) -> list[tuple[int, str]]:
-        query = select(Contact.id, Contact.name, Contact.company)
-        query = self.request.find_service(IRecordRules).apply(self.request, query, Contact)
+        columns = (Contact.id, Contact.name, Contact.company_id)
+        query = self.request.find_service(IRecordRules).apply(self.request, select(*columns),
+                                                              Contact)
         if self.order is not None:  # the order's own customer stays choosable
-            query = query.union(select(Contact.id, Contact.name, Contact.company)
-                                .where(Contact.id == self.order.customer_id))
+            query = query.union(select(*columns).where(Contact.id == self.order.customer_id))
+        chosen = query.subquery()
+        query = (select(chosen.c.id, chosen.c.name, Company.name.label("company"))
+                 .outerjoin(Company, Company.id == chosen.c.company_id))
         rows = self.session.execute(
-            select(query.subquery()).order_by("name", "id").limit(MAX_CHOICES)).all()
+            query.order_by(chosen.c.name, chosen.c.id).limit(MAX_CHOICES)).all()
         return [(row.id, f"{row.name} · {row.company}" if row.company else row.name)
                 for row in rows]
 

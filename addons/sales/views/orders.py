@@ -11,10 +11,11 @@ from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from jimucrm.addons.contacts.models import Contact
+from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IRecordRules
 from jimucrm.core.pagination import paginate
+from jimucrm.core.urls import parse_id
 from jimucrm.security.models import User
 
 from ..forms import parse_decimal
@@ -51,23 +52,28 @@ def order_list(request: Request) -> dict:
     if state not in FLOWS[kind]:
         state = ""
     term = request.params.get("q", "").strip()[:100]
-    query = select(Order).join(Order.customer).where(Order.kind == kind)
+    customer = parse_id(request.params.get("customer"))  # from the customer's profile
+    query = (select(Order).join(Order.customer)
+             .outerjoin(Company, Company.id == Contact.company_id).where(Order.kind == kind))
     query = request.find_service(IRecordRules).apply(request, query, Order)
     if state:
         query = query.where(Order.state == state)
+    if customer is not None:
+        query = query.where(Order.customer_id == customer)
     if term:
         pattern = _like_prefix(term)
         query = query.where(or_(Order.number.ilike(pattern), Contact.name.ilike(pattern),
-                                Contact.company.ilike(pattern)))
+                                Company.name.ilike(pattern)))
     total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
     page = paginate(request.params, total, PAGE_SIZE)
     rows = request.dbsession.execute(
         query.add_columns(User.display_name)
         .outerjoin(User, User.id == Order.owner_id)
-        .options(contains_eager(Order.customer))
+        .options(contains_eager(Order.customer).selectinload(Contact.company))
         .order_by(Order.order_date.desc(), Order.id.desc())
         .limit(page.size).offset(page.offset)).all()
-    return {"rows": rows, "kind": kind, "state": state, "q": term, "page": page.number,
+    return {"rows": rows, "kind": kind, "state": state, "q": term, "customer": customer,
+            "page": page.number,
             "pages": page.pages, "total": total, "states": STATE_LABELS,
             "flow": list(FLOWS[kind]), "money": money, "show": shown(request)}
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from jimucrm.addons.contacts.models import Contact
+from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.addons.crm.models import OpportunityStage
 from jimucrm.addons.sales import workflow
 from jimucrm.addons.sales.models import Order, OrderLine, Product
@@ -89,7 +89,8 @@ def make_shop(registry, make_tenant):
         handle = make_tenant("仪表盘公司", demo=demo)
         database = registry.getUtility(IDatabase)
         with database.session(handle.schema_name) as session, session.begin():
-            customer = Contact(name="王伟", company="上海云帆贸易有限公司", city="上海")
+            customer = Contact(name="王伟", company=Company(name="上海云帆贸易有限公司"),
+                               city="上海")
             laptop = Product(code="NB-1", name="积木笔记本", unit="台",
                              list_price=Decimal("6999.00"), tax_class="standard")
             tea = Product(code="TE-1", name="西湖龙井", unit="盒",

@@ -14,7 +14,7 @@ import pytest
 import webtest
 from sqlalchemy import select
 
-from jimucrm.addons.contacts.models import Contact
+from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.addons.sales.models import Product, ProductCategory
 from jimucrm.core.interfaces import IDatabase
 from jimucrm.security.models import User
@@ -40,10 +40,10 @@ def seed(registry, make_user):
         database = registry.getUtility(IDatabase)
         with database.session(tenant.schema_name) as session, session.begin():
             seller = session.scalar(select(User.id).where(User.username == "seller"))
-            customers = [Contact(name="王伟", company="上海云帆贸易有限公司", city="上海",
-                                 owner_id=seller),
-                         Contact(name="李娜", company="杭州青禾科技有限公司", city="杭州",
-                                 owner_id=seller)]
+            customers = [Contact(name="王伟", company=Company(name="上海云帆贸易有限公司"),
+                                 city="上海", owner_id=seller),
+                         Contact(name="李娜", company=Company(name="杭州青禾科技有限公司"),
+                                 city="杭州", owner_id=seller)]
             category = ProductCategory(name="电子产品")
             products = [
                 Product(code="NB-1", name="积木笔记本", category=category, unit="台",

@@ -46,20 +46,20 @@ def test_updates_and_deletes_show_the_old_values(registry, tenant):
     actor = Actor(username="importer", details={"via": "test"})
     with audit_session(database.session(tenant.schema_name), actor) as session:
         with session.begin():
-            contact = Contact(name="张三", company="旧公司", phone="010-1")
+            contact = Contact(name="张三", title="旧职位", phone="010-1")
             session.add(contact)
         with session.begin():
-            contact.company = "新公司"
+            contact.title = "新职位"
             contact.city = "杭州"
         with session.begin():
             session.delete(contact)
     created, updated, deleted = entries(registry, tenant, model="contacts")
     assert (created.action, updated.action, deleted.action) == ("create", "update", "delete")
     assert {created.record_id, updated.record_id, deleted.record_id} == {str(contact.id)}
-    assert updated.changes == {"company": {"before": "旧公司", "after": "新公司"},
+    assert updated.changes == {"title": {"before": "旧职位", "after": "新职位"},
                                "city": {"before": "", "after": "杭州"}}
     assert deleted.changes["name"] == {"before": "张三"}
-    assert deleted.changes["company"] == {"before": "新公司"}
+    assert deleted.changes["title"] == {"before": "新职位"}
     assert all(entry.username == "importer" and entry.details == {"via": "test"}
                for entry in (created, updated, deleted))
 
