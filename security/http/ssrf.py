@@ -280,6 +280,10 @@ def pinned_request(method: str, checked: CheckedURL, *, body: bytes | None = Non
         host_header += f":{checked.port}"
     sent = {"Host": host_header, "User-Agent": "JimuCRM", "Accept-Encoding": "identity"}
     sent.update(headers or {})
+    if body is not None and not any(name.lower() == "content-length" for name in sent):
+        # putrequest/endheaders, unlike request(), do not add it: without it the
+        # receiver reads an empty body.
+        sent["Content-Length"] = str(len(body))
     try:
         connection.putrequest(method, checked.target, skip_host=True,
                               skip_accept_encoding=True)
