@@ -7,11 +7,13 @@ rolled-back request was about to write.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import celery
 import transaction
+from celery import bootsteps
 from pyramid.config import Configurator
 from pyramid.registry import Registry
 from pyramid.request import Request
@@ -115,6 +117,41 @@ def add_worker_step(config: Configurator, step: type) -> None:
     beat process that a deployment could forget to start.
     """
     config.registry.jimu_worker_steps.append(step)
+
+
+class RepeatingTaskStep(bootsteps.StartStopStep):
+    """A worker bootstep that queues task :attr:`task` at start and every :attr:`interval`
+    seconds after: periodic work without a beat process a deployment could forget.
+
+    Subclass it with ``task`` (the task's name) and ``interval``, and add it with
+    ``config.add_worker_step``. Each message expires after one interval, so a busy
+    worker's queue does not fill with them; every worker queues its own, so the task
+    must tolerate running twice at once.
+    """
+
+    requires = {"celery.worker.components:Timer"}
+    task: str = ""
+    interval: int = 60
+
+    def __init__(self, worker, **kwargs) -> None:
+        super().__init__(worker, **kwargs)
+        self.timer_ref = None
+
+    def start(self, worker) -> None:
+        self.send(worker)
+        self.timer_ref = worker.timer.call_repeatedly(self.interval, self.send, (worker,),
+                                                      priority=10)
+
+    def stop(self, worker) -> None:
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+            self.timer_ref = None
+
+    def send(self, worker) -> None:
+        try:
+            worker.app.tasks[self.task].apply_async(expires=self.interval)
+        except Exception:  # the broker is away: the next tick tries again
+            logging.getLogger(__name__).warning("%s not queued", self.task, exc_info=True)
 
 
 def get_celery(registry: Registry) -> celery.Celery:

@@ -13,6 +13,10 @@ from .addons import fill_ui_slot
 from .permissions import AUTHENTICATED
 
 HOME = "home"
+# Every record's page, whatever its model, generated or hand-written (besides the
+# model views' own ``<table>.detail``): for panels that apply to records of any model.
+RECORD_DETAIL = "record_detail"
+USER_MENU = "usermenu"
 
 
 @dataclass(frozen=True)
@@ -52,5 +56,11 @@ def panels(request: Request, slot: str, **values: object) -> list[Markup]:
 def includeme(config: Configurator) -> None:
     config.registry.jimu_panels = []
     config.add_ui_slot(HOME, "The home page below the welcome line: summary panels.")
+    config.add_ui_slot(RECORD_DETAIL,
+                       "Every record's page, whatever its model: panels below the record "
+                       "(``record`` is passed; generated pages also pass ``spec``). "
+                       "Hand-written detail pages render it with one line.")
+    config.add_ui_slot(USER_MENU, "The user menu of every page of a tenant, before the "
+                                  "user's name: small links such as unread notifications.")
     config.add_directive("add_panel", add_panel)
     config.add_request_method(panels, "panels")

@@ -10,7 +10,8 @@ see :mod:`jimucrm.core.metadata`) and calls::
 to get a list with search, filters, sortable headers, pages, a choice of columns
 and saved filters (both kept per user in core's ``core_views`` migration
 branch), CSV and XLSX export, new/edit forms validated on the server, a detail
-page with a UI slot for panels (``<table>.detail``), and delete. Record rules
+page with UI slots for panels (``<table>.detail``, then the generic
+``record_detail`` of :mod:`jimucrm.core.panels`), and delete. Record rules
 and field permissions (:class:`~jimucrm.core.interfaces.IRecordRules`,
 :class:`~jimucrm.core.interfaces.IFieldAccess`) apply to every one of them.
 """

@@ -28,6 +28,7 @@ from ..interfaces import IFieldAccess, IRecordRules
 from ..metadata import Field, validate
 from ..metadata.fields import BOOLEAN, CHOICE, DATETIME
 from ..pagination import paginate
+from ..panels import RECORD_DETAIL
 from .export import FORMATS, csv_body, xlsx_body
 from .listing import (
     ListState,
@@ -405,12 +406,14 @@ def edit_view(spec: ModelViews, request: Request):
 
 # -- detail and delete ----------------------------------------------------------------
 def detail_view(spec: ModelViews, request: Request) -> dict:
-    """The record's readable fields, and the panels addons put in its detail slot."""
+    """The record's readable fields, and the panels addons put in its detail slot and in
+    the slot of every record's page."""
     record = _record(spec, request, "read")
     readable = readable_fields(request, spec)
+    panels = request.panels(spec.detail_slot, record=record) + request.panels(
+        RECORD_DETAIL, record=record, spec=spec)
     return {"view": Page(spec, request).load(readable, [record]), "spec": spec,
-            "record": record,
-            "fields": readable, "panels": request.panels(spec.detail_slot, record=record)}
+            "record": record, "fields": readable, "panels": panels}
 
 
 def delete_view(spec: ModelViews, request: Request):
