@@ -18,18 +18,23 @@ from jimucrm.core.events import ITenantProvisioned
 from jimucrm.core.i18n import _
 from jimucrm.core.permissions import AUTHENTICATED
 
+from .access import scoped_leads
 from .events import declare_events
+from .funnel import opportunity_started
 from .interfaces import ILeadAssignment
+from .leads import lead_created
 from .merge import move_leads_and_opportunities
 from .models import Lead, Opportunity
 from .services import SettingsAssignment
 from .subscribers import place_demo_data
 from .tasks import AutoReturnTimer
+from .views.leads import lead_panel
+from .views.opportunities import opportunity_panel
 
+# The lead and opportunity lists, forms, detail pages, export and REST resources are
+# generated (``config.add_model_views`` below: crm_leads, crm_lead_new, crm_lead,
+# crm_lead_edit… and crm_opportunities, crm_opportunity…); these are the rest.
 ROUTES = (
-    ("crm_leads", "/crm/leads/"),
-    ("crm_lead_new", "/crm/leads/new"),
-    ("crm_lead", "/crm/leads/{id}"),
     ("crm_lead_follow_up", "/crm/leads/{id}/follow-ups"),
     ("crm_lead_status", "/crm/leads/{id}/status"),
     ("crm_lead_claim", "/crm/leads/{id}/claim"),
@@ -38,8 +43,8 @@ ROUTES = (
     ("crm_lead_convert", "/crm/leads/{id}/convert"),
     ("crm_pool", "/crm/pool/"),
     ("crm_kanban", "/crm/opportunities/"),
-    ("crm_opportunity_new", "/crm/opportunities/new"),
-    ("crm_opportunity", "/crm/opportunities/{id}"),
+    # Before the generated pages moved to /crm/deals/: links people kept still work.
+    ("crm_opportunity_old", "/crm/opportunities/{id:\\d+}"),
     ("crm_opportunity_move", "/crm/opportunities/{id}/move"),
     ("crm_forecast", "/crm/forecast"),
     ("crm_settings", "/crm/settings"),
@@ -74,6 +79,24 @@ def includeme(config: Configurator) -> None:
                            permission=AUTHENTICATED)
     for name, pattern in ROUTES:
         config.add_route(name, pattern)
+    lead_views = config.add_model_views(
+        Lead, name="crm_lead", route_prefix="/crm/leads", permission="leads", title=leads,
+        item_title=_("Lead"), default_sort=("-created_at",), on_created=lead_created,
+        scope=scoped_leads)
+    opportunity_views = config.add_model_views(
+        Opportunity, name="crm_opportunity", list_name="crm_opportunities",
+        route_prefix="/crm/deals", permission="opportunities", title=opportunities,
+        item_title=_("Opportunity"), default_sort=("-created_at",),
+        on_created=opportunity_started)
+    # The work on a record (follow-ups, pool, assignment, conversion; stage moves and
+    # their history) is a panel of its generated detail page.
+    config.add_panel(lead_views.detail_slot, "jimucrm.addons.crm:templates/lead_panel.pt",
+                     order=5, permission="leads.view")
+    config.add_panel(opportunity_views.detail_slot,
+                     "jimucrm.addons.crm:templates/opportunity_panel.pt", order=5,
+                     permission="opportunities.view")
+    config.add_request_method(lead_panel, "crm_lead_panel")
+    config.add_request_method(opportunity_panel, "crm_opportunity_panel")
     config.add_menu_item("crm_leads", leads, "crm_leads", order=30, permission="leads.view")
     config.add_menu_item("crm_pool", _("Lead pool"), "crm_pool", order=31,
                          permission="leads.claim")

@@ -1,8 +1,9 @@
-"""Validation of the crm forms: every error is kept beside its field."""
+"""Validation of the crm forms that are not generated (follow-ups, status, conversion,
+settings): every error is kept beside its field. The lead and opportunity forms are
+core's generated ones, checked from the models' field metadata."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,9 +16,6 @@ from jimucrm.core.urls import parse_id
 
 from .models import ASSIGNMENT_MODES, FOLLOW_UP_KINDS, LEAD_STATUSES
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 
 
@@ -94,34 +92,6 @@ def _choice(form: Form, name: str, choices: Mapping[int, object] | tuple,
         form.cleaned[name] = key
 
 
-LEAD_FIELDS = ("name", "company", "phone", "email", "source_id", "region", "notes", "owner")
-
-
-def validate_lead(data: Mapping[str, str], sources: Mapping[int, object],
-                  owners: Mapping[int, object]) -> Form:
-    """The new-lead form; ``owner`` is 'me', 'pool', 'auto' or one of ``owners``' ids."""
-    form = _read(data, LEAD_FIELDS)
-    _text(form, "name", 100, required=_("Enter the lead's name."))
-    _text(form, "company", 200)
-    _text(form, "region", 100)
-    _text(form, "notes", 5000)
-    _text(form, "email", 254)
-    _text(form, "phone", 40)
-    if form.values["email"] and "email" not in form.errors and \
-            not EMAIL.fullmatch(form.values["email"]):
-        form.errors["email"] = _("This does not look like an e-mail address.")
-    if form.values["phone"] and "phone" not in form.errors and \
-            not PHONE.fullmatch(form.values["phone"]):
-        form.errors["phone"] = _("Use digits, spaces, dashes and an optional leading +.")
-    _choice(form, "source_id", sources, _("Choose a source from the list."), optional=True)
-    owner = form.values["owner"] or "me"
-    if owner in ("me", "pool", "auto"):
-        form.cleaned["owner"] = owner
-    else:
-        _choice(form, "owner", owners, _("Choose who owns the lead."))
-    return form
-
-
 def validate_follow_up(data: Mapping[str, str]) -> Form:
     form = _read(data, ("kind", "content"))
     _choice(form, "kind", FOLLOW_UP_KINDS, _("Choose note, call or visit."))
@@ -134,29 +104,6 @@ def validate_status(data: Mapping[str, str]) -> Form:
     # Conversion has its own form: it makes the contact and the opportunity.
     _choice(form, "status", tuple(s for s in LEAD_STATUSES if s != "converted"),
             _("Choose a status from the list."))
-    return form
-
-
-OPPORTUNITY_FIELDS = ("name", "stage_id", "amount", "currency", "expected_close_date",
-                      "probability", "reason")
-
-
-def validate_opportunity(data: Mapping[str, str], stages: Mapping[int, object]) -> Form:
-    form = _read(data, OPPORTUNITY_FIELDS)
-    form.values["currency"] = form.values["currency"].upper() or "CNY"
-    _text(form, "name", 200, required=_("Name the opportunity."))
-    _choice(form, "stage_id", stages, _("Choose a stage from the list."))
-    _amount(form)
-    if CURRENCY.fullmatch(form.values["currency"]):
-        form.cleaned["currency"] = form.values["currency"]
-    else:
-        form.errors["currency"] = _("Three capital letters, like CNY or USD.")
-    _date(form, "expected_close_date")
-    _probability(form)
-    _text(form, "reason", 500)
-    stage = stages.get(form.cleaned.get("stage_id"))
-    if stage is not None and stage.is_closed and not form.values["reason"]:
-        form.errors["reason"] = _("Say why the deal was won or lost.")
     return form
 
 

@@ -66,18 +66,27 @@ def create_opportunity(request: Request, *, name: str, stage: OpportunityStage,
     opportunity.stage = stage
     session.add(opportunity)
     session.flush()
-    session.add(StageChange(opportunity_id=opportunity.id, from_stage_id=None,
-                            to_stage_id=stage.id, user_id=user_id,
-                            reason=opportunity.close_reason))
+    opportunity_started(request, opportunity)
+    return opportunity
+
+
+def opportunity_started(request: Request, opportunity: Opportunity) -> None:
+    """After a new opportunity's flush: its history starts in its stage, and
+    ``opportunity.created`` (then won/lost when created closed) is emitted. The
+    generated form and the REST API call it too (``on_created``)."""
+    stage = opportunity.stage
+    request.dbsession.add(StageChange(
+        opportunity_id=opportunity.id, from_stage_id=None, to_stage_id=stage.id,
+        user_id=request.identity.user_id, reason=opportunity.close_reason))
+    close_date = opportunity.expected_close_date
     request.emit_event("opportunity.created", {
         "opportunity_id": opportunity.id, "stage_id": stage.id,
-        "amount": _amount(opportunity.amount), "currency": currency,
-        "expected_close_date": expected_close_date.isoformat() if expected_close_date else None,
-        "owner_id": opportunity.owner_id, "lead_id": lead_id, "contact_id": contact_id,
-        "by": user_id})
+        "amount": _amount(opportunity.amount), "currency": opportunity.currency,
+        "expected_close_date": close_date.isoformat() if close_date else None,
+        "owner_id": opportunity.owner_id, "lead_id": opportunity.lead_id,
+        "contact_id": opportunity.contact_id, "by": request.identity.user_id})
     if stage.is_closed:
         _emit_closed(request, opportunity)
-    return opportunity
 
 
 def move(request: Request, opportunity: Opportunity, stage: OpportunityStage,

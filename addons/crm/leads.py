@@ -102,6 +102,16 @@ def create_lead(request: Request, values: dict, *, owner: str | int) -> Lead:
     return lead
 
 
+def lead_created(request: Request, lead: Lead) -> None:
+    """After a lead made by the generated form or the REST API is flushed: it is the
+    creator's (claimed now), its timeline starts and ``lead.created`` is emitted."""
+    lead.claimed_at = now()
+    record(request.dbsession, lead, "created", user_id=request.identity.user_id)
+    request.emit_event("lead.created", {
+        "lead_id": lead.id, "owner_id": lead.owner_id, "source_id": lead.source_id,
+        "region": lead.region, "by": request.identity.user_id})
+
+
 def assign(request: Request, lead: Lead, owner_id: int, *, method: str = "manual") -> None:
     """Give ``lead`` to ``owner_id`` (checked to be an active user by the caller)."""
     previous = lead.owner_id

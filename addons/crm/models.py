@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,15 @@ EVENT_KINDS = ("created", "claimed", "returned", "auto_returned", "assigned", "c
                "status")
 ACTIVITY_KINDS = FOLLOW_UP_KINDS + EVENT_KINDS
 ASSIGNMENT_MODES = ("pool", "round_robin", "rules", "rules_round_robin")
+STATUS_CHOICES = (("new", _("New")), ("contacted", _("Contacted")), ("qualified", _("Qualified")),
+                  ("converted", _("Converted")), ("lost", _("Lost")))
+# The patterns the lead form has always checked (shared with the conversion form).
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+PHONE_PATTERN = r"\+?[0-9 ()\-]{5,40}"
+# Set by the system or by a dedicated action (claim, assign, status, conversion, stage
+# move), never by the generic form or a PATCH: those keep their events and history.
+SYSTEM = {"form": False}
+USER = {"label": "display_name", "active": "is_active"}
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -84,31 +94,44 @@ class Lead(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info={"label": _("Name")})
-    company: Mapped[str] = mapped_column(String(200), default="", info={"label": _("Company")})
-    phone: Mapped[str] = mapped_column(String(40), default="", info={"label": _("Phone")})
-    email: Mapped[str] = mapped_column(String(254), default="", info={"label": _("E-mail")})
+    name: Mapped[str] = mapped_column(String(100), info={"label": _("Name"),
+                                                         "search": "prefix"})
+    company: Mapped[str] = mapped_column(String(200), default="", info={
+        "label": _("Company"), "search": "prefix"})
+    phone: Mapped[str] = mapped_column(String(40), default="", info={
+        "label": _("Phone"), "search": "prefix", "pattern": PHONE_PATTERN,
+        "pattern_message": _("Use digits, spaces, dashes and an optional leading +.")})
+    email: Mapped[str] = mapped_column(String(254), default="", info={
+        "label": _("E-mail"), "widget": "email", "pattern": EMAIL_PATTERN,
+        "pattern_message": _("This does not look like an e-mail address.")})
     source_id: Mapped[int | None] = mapped_column(
-        ForeignKey("crm_lead_sources.id", ondelete="SET NULL"), info={"label": _("Source")})
+        ForeignKey("crm_lead_sources.id", ondelete="SET NULL"), info={
+            "label": _("Source"), "filter": True,
+            "relation": {"label": "name", "active": "is_active", "order": "position"}})
     region: Mapped[str] = mapped_column(String(100), default="", info={"label": _("Region")})
-    status: Mapped[str] = mapped_column(String(20), default="new", info={"label": _("Status")})
+    status: Mapped[str] = mapped_column(String(20), default="new", info={
+        "label": _("Status"), "choices": STATUS_CHOICES, "filter": True, **SYSTEM})
     # NULL: the lead is in the public pool, claimable by anyone holding leads.claim.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                 info={"label": _("Owner")})
-    pooled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                       info={"label": _("In the pool since")})
+                                                 info={"label": _("Owner"), "relation": USER,
+                                                       "filter": True, **SYSTEM})
+    pooled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={
+        "label": _("In the pool since"), "list": False, **SYSTEM})
     last_follow_up_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), info={"label": _("Last follow-up")})
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                        info={"label": _("Claimed at")})
-    notes: Mapped[str] = mapped_column(Text, default="", info={"label": _("Notes")})
+        DateTime(timezone=True), info={"label": _("Last follow-up"), **SYSTEM})
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={
+        "label": _("Claimed at"), "list": False, **SYSTEM})
+    notes: Mapped[str] = mapped_column(Text, default="", info={"label": _("Notes"),
+                                                               "max_length": 5000})
     contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="SET NULL"), info={"label": _("Contact")})
-    converted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                          info={"label": _("Converted at")})
+        ForeignKey("contacts.id", ondelete="SET NULL"), info={
+            "label": _("Contact"), "relation": {"label": "name"}, "list": False, **SYSTEM})
+    converted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={
+        "label": _("Converted at"), "list": False, **SYSTEM})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 server_default=func.now(),
-                                                 info={"label": _("Created at")})
+                                                 server_default=func.now(), info={
+                                                     "label": _("Created at"), "filter": True,
+                                                     **SYSTEM})
 
     source: Mapped[LeadSource | None] = relationship(lazy="joined")
 
@@ -189,30 +212,46 @@ class Opportunity(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), info={"label": _("Opportunity")})
+    name: Mapped[str] = mapped_column(String(200), info={"label": _("Opportunity"),
+                                                         "search": "prefix"})
     contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="SET NULL"), info={"label": _("Contact")})
+        ForeignKey("contacts.id", ondelete="SET NULL"), info={
+            "label": _("Contact"), "relation": {"label": "name"}})
     lead_id: Mapped[int | None] = mapped_column(
-        ForeignKey("crm_leads.id", ondelete="SET NULL"), info={"label": _("Lead")})
+        ForeignKey("crm_leads.id", ondelete="SET NULL"), info={
+            "label": _("Lead"), "relation": {"label": "name"}, "list": False, **SYSTEM})
+    # Moves go through the funnel (history, events): a new deal starts in the first
+    # open stage, and the kanban or the deal's move form changes it.
     stage_id: Mapped[int] = mapped_column(
-        ForeignKey("crm_opportunity_stages.id", ondelete="RESTRICT"), info={"label": _("Stage")})
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"),
-                                            info={"label": _("Expected amount")})
-    currency: Mapped[str] = mapped_column(String(3), default="CNY",
-                                          info={"label": _("Currency")})
+        ForeignKey("crm_opportunity_stages.id", ondelete="RESTRICT"),
+        default=select(OpportunityStage.id).where(
+            OpportunityStage.is_active.is_(True), OpportunityStage.is_won.is_(False),
+            OpportunityStage.is_lost.is_(False))
+        .order_by(OpportunityStage.position, OpportunityStage.id).limit(1).scalar_subquery(),
+        info={"label": _("Stage"), "filter": True, **SYSTEM,
+              "relation": {"label": "name", "order": "position"}})
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), info={
+        "label": _("Expected amount"), "minimum": 0, "filter": True})
+    currency: Mapped[str] = mapped_column(String(3), default="CNY", info={
+        "label": _("Currency"), "pattern": "[A-Z]{3}",
+        "pattern_message": _("Three capital letters, like CNY or USD.")})
     expected_close_date: Mapped[date | None] = mapped_column(
-        Date, info={"label": _("Expected close date")})
+        Date, info={"label": _("Expected close date"), "filter": True})
     # NULL: the stage's probability applies.
-    probability: Mapped[int | None] = mapped_column(Integer, info={"label": _("Win probability")})
+    probability: Mapped[int | None] = mapped_column(Integer, info={
+        "label": _("Win probability"), "minimum": 0, "maximum": 100,
+        "help": _("Leave empty to use the stage's probability.")})
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                 info={"label": _("Owner")})
-    close_reason: Mapped[str] = mapped_column(Text, default="",
-                                              info={"label": _("Won or lost reason")})
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                       info={"label": _("Closed at")})
+                                                 info={"label": _("Owner"), "relation": USER,
+                                                       "filter": True, **SYSTEM})
+    close_reason: Mapped[str] = mapped_column(Text, default="", info={
+        "label": _("Won or lost reason"), **SYSTEM})
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={
+        "label": _("Closed at"), "list": False, **SYSTEM})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 server_default=func.now(),
-                                                 info={"label": _("Created at")})
+                                                 server_default=func.now(), info={
+                                                     "label": _("Created at"), "list": False,
+                                                     **SYSTEM})
 
     stage: Mapped[OpportunityStage] = relationship(lazy="joined")
 

@@ -1,7 +1,7 @@
 """The crm pages: leads, the public pool, the opportunity kanban, the forecast, settings.
 
-Until core's metadata-driven list and form views exist, the lead list and the
-lead and opportunity forms are written by hand here too.
+The lead and opportunity lists, forms and pages are core's generated model views;
+these modules add the work panels of those pages and the pages of their own.
 """
 
 from __future__ import annotations
@@ -27,13 +27,6 @@ ACTIVITY_TITLES = {
     "converted": _("Converted"),
     "status": _("Status changed"),
 }
-OWNER_CHOICES = {
-    "me": _("Me"),
-    "pool": _("The public pool"),
-    "auto": _("Assign automatically"),
-}
-
-
 def like_prefix(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"

@@ -1,107 +1,42 @@
-"""Leads: the list of the user's leads, the new-lead form, a lead's page and what it posts."""
+"""Leads: the work panel of a lead's generated page (follow-ups, status, pool, assignment,
+conversion) and what its forms post. The list, the new and edit forms, the page itself,
+export and the REST resource are core's generated model views (see the package)."""
 
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from jimucrm.core.i18n import _
-from jimucrm.core.pagination import paginate
+from jimucrm.core.modelviews import model_views
+from jimucrm.core.modelviews.views import TEMPLATES, detail_view
 
-from ..access import lead_or_404, may_write_lead, scoped_leads
+from ..access import lead_or_404, may_write_lead
 from ..conversion import convert
-from ..forms import (
-    LEAD_FIELDS,
-    validate_conversion,
-    validate_follow_up,
-    validate_lead,
-    validate_status,
-)
+from ..forms import validate_conversion, validate_follow_up, validate_status
 from ..funnel import first_open_stage, stages
 from ..leads import (
-    active_sources,
     active_users,
     assign,
     assign_automatically,
-    create_lead,
     is_active_user,
     record,
     set_status,
     user_names,
 )
-from ..models import LEAD_STATUSES, Lead, LeadActivity, Opportunity
+from ..models import Lead, LeadActivity, Opportunity
 from ..pool import PoolRefused, claim, return_to_pool
-from . import ACTIVITY_TITLES, OWNER_CHOICES, STATUS_TITLES, like_prefix
+from . import ACTIVITY_TITLES, STATUS_TITLES
 
-PAGE_SIZE = 50
-RENDERER = "jimucrm.addons.crm:templates/"
+DETAIL = f"{TEMPLATES}/detail.pt"
 
 
 def _flash(request: Request, message) -> None:
     request.session.flash(request.localizer.translate(message))
-
-
-@view_config(route_name="crm_leads", permission="leads.view", tenant=True,
-             renderer=RENDERER + "leads.pt")
-def lead_list(request: Request) -> dict:
-    """The leads the user may see that somebody owns (the pool has its own page)."""
-    term = request.params.get("q", "").strip()[:100]
-    status = request.params.get("status", "")
-    query = scoped_leads(request, select(Lead).where(Lead.owner_id.is_not(None)))
-    if term:
-        pattern = like_prefix(term)
-        query = query.where(or_(Lead.name.ilike(pattern), Lead.company.ilike(pattern),
-                                Lead.phone.like(pattern)))
-    if status in LEAD_STATUSES:
-        query = query.where(Lead.status == status)
-    else:
-        status = ""
-    total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    page = paginate(request.params, total, PAGE_SIZE)
-    leads = request.dbsession.scalars(
-        query.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(page.size)
-        .offset(page.offset)).unique().all()
-    return {"leads": leads, "q": term, "status": status, "statuses": STATUS_TITLES,
-            "owners": user_names(request.dbsession, (lead.owner_id for lead in leads)),
-            "page": page.number, "pages": page.pages, "total": total}
-
-
-def _owner_options(request: Request) -> dict:
-    """Who a new lead may go to: me, the pool, automatic; anyone, for leads.assign holders."""
-    choices = dict(OWNER_CHOICES)
-    if request.has_permission("leads.assign"):
-        choices.update(active_users(request.dbsession))
-    return choices
-
-
-def _lead_form(request: Request, values: dict, errors: dict, status: int = 200) -> dict:
-    request.response.status_int = status
-    sources = active_sources(request.dbsession)
-    return {"values": values, "errors": errors, "sources": sources,
-            "owners": _owner_options(request)}
-
-
-@view_config(route_name="crm_lead_new", permission="leads.create", tenant=True,
-             renderer=RENDERER + "lead_form.pt", request_method=("GET", "POST"))
-def lead_new(request: Request):
-    if request.method == "GET":
-        values = dict.fromkeys(LEAD_FIELDS, "")
-        values["owner"] = request.params.get("owner", "me")
-        return _lead_form(request, values, {})
-    sources = {source.id: source for source in active_sources(request.dbsession)}
-    owners = dict(active_users(request.dbsession)) \
-        if request.has_permission("leads.assign") else {}
-    form = validate_lead(request.POST, sources, owners)
-    if not form.valid:
-        return _lead_form(request, form.values, form.errors, 400)
-    values = {name: form.cleaned[name] for name in LEAD_FIELDS if name != "owner"}
-    lead = create_lead(request, values, owner=form.cleaned["owner"])
-    _flash(request, _("Lead ${name} saved.", mapping={"name": lead.name}))
-    if lead.owner_id is None or not may_write_lead(request, lead):
-        return HTTPSeeOther(request.route_url("crm_pool"))
-    return HTTPSeeOther(request.route_url("crm_lead", id=lead.id))
 
 
 def lead_page(request: Request, lead: Lead, **extra) -> dict:
@@ -144,10 +79,21 @@ def lead_page(request: Request, lead: Lead, **extra) -> dict:
     return page
 
 
-@view_config(route_name="crm_lead", permission="leads.view", tenant=True,
-             renderer=RENDERER + "lead.pt")
-def lead_detail(request: Request) -> dict:
-    return lead_page(request, lead_or_404(request))
+def lead_panel(request: Request, lead: Lead) -> dict:
+    """What the lead's work panel on its generated page shows (request method
+    ``crm_lead_panel``); a failed form of the panel left its values in
+    ``request.crm_lead_form``."""
+    return lead_page(request, lead, **getattr(request, "crm_lead_form", {}))
+
+
+def _again(request: Request, lead: Lead, **failed) -> Response:
+    """The lead's page again, status 400, with a failed panel form's values and errors."""
+    request.crm_lead_form = failed
+    request.response.status_int = 400
+    spec = model_views(request.registry, Lead.__tablename__)
+    request.matchdict["id"] = str(lead.id)
+    return render_to_response(DETAIL, detail_view(spec, request), request=request,
+                              response=request.response)
 
 
 def _writable_lead(request: Request) -> Lead:
@@ -158,13 +104,12 @@ def _writable_lead(request: Request) -> Lead:
 
 
 @view_config(route_name="crm_lead_follow_up", permission="leads.edit", tenant=True,
-             renderer=RENDERER + "lead.pt", request_method="POST")
+             request_method="POST")
 def lead_follow_up(request: Request):
     lead = _writable_lead(request)
     form = validate_follow_up(request.POST)
     if not form.valid:
-        request.response.status_int = 400
-        return lead_page(request, lead, follow_up=form.values, follow_up_errors=form.errors)
+        return _again(request, lead, follow_up=form.values, follow_up_errors=form.errors)
     record(request.dbsession, lead, form.cleaned["kind"], form.cleaned["content"],
            user_id=request.identity.user_id)
     _flash(request, _("Follow-up recorded."))
@@ -198,7 +143,7 @@ def lead_claim(request: Request):
 
 
 @view_config(route_name="crm_lead_return", permission="leads.claim", tenant=True,
-             renderer=RENDERER + "lead.pt", request_method="POST")
+             request_method="POST")
 def lead_return(request: Request):
     lead = lead_or_404(request, for_update=True)
     if not may_write_lead(request, lead):
@@ -207,9 +152,8 @@ def lead_return(request: Request):
     try:
         return_to_pool(request, lead, reason)
     except PoolRefused as refusal:
-        request.response.status_int = 400
-        return lead_page(request, lead, return_reason=reason.strip(),
-                         return_error=refusal.message)
+        return _again(request, lead, return_reason=reason.strip(),
+                      return_error=refusal.message)
     _flash(request, _("Lead ${name} is back in the public pool.", mapping={"name": lead.name}))
     return HTTPSeeOther(request.route_url("crm_pool"))
 
@@ -239,7 +183,7 @@ def lead_assign(request: Request):
 
 
 @view_config(route_name="crm_lead_convert", permission="leads.edit", tenant=True,
-             renderer=RENDERER + "lead.pt", request_method="POST")
+             request_method="POST")
 def lead_convert(request: Request):
     lead = lead_or_404(request, for_update=True)
     if not may_write_lead(request, lead) or not request.has_permission("contacts.create") or \
@@ -251,8 +195,7 @@ def lead_convert(request: Request):
     stage_map = {stage.id: stage for stage in stages(request.dbsession) if not stage.is_closed}
     form = validate_conversion(request.POST, stage_map)
     if not form.valid:
-        request.response.status_int = 400
-        return lead_page(request, lead, convert=form.values, convert_errors=form.errors)
+        return _again(request, lead, convert=form.values, convert_errors=form.errors)
     contact, opportunity = convert(
         request, lead, contact_name=form.cleaned["contact_name"],
         company=form.cleaned["company"], opportunity_name=form.cleaned["opportunity_name"],

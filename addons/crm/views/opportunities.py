@@ -1,4 +1,8 @@
-"""Opportunities: the kanban of the funnel, moves between stages, a deal's page, new deals.
+"""Opportunities: the kanban of the funnel, moves between stages, and the panel of a
+deal's generated page (forecast figures, the move form, the stage history). The list,
+the new and edit forms, the page itself, export and the REST resource are core's
+generated model views; the stage is read-only there, so every move goes through
+:func:`~jimucrm.addons.crm.funnel.move` (history, ``opportunity.stage_changed``).
 
 A move is a plain form POST on every card (a stage select and a button), so the
 board works from the keyboard and without JavaScript. With JavaScript, htmx posts
@@ -12,28 +16,25 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPSeeOther
+from pyramid.httpexceptions import (
+    HTTPBadRequest,
+    HTTPForbidden,
+    HTTPMovedPermanently,
+    HTTPSeeOther,
+)
 from pyramid.renderers import get_renderer, render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
-from jimucrm.addons.contacts.models import Contact
 from jimucrm.core.i18n import _
-from jimucrm.core.interfaces import IRecordRules
 from jimucrm.core.urls import parse_id, safe_next
 
-from ..access import (
-    may_read_lead,
-    may_write_opportunity,
-    opportunity_or_404,
-    scoped_opportunities,
-)
-from ..forms import OPPORTUNITY_FIELDS, validate_opportunity
-from ..funnel import MoveRefused, ReasonRequired, create_opportunity, history, move, stages
+from ..access import may_write_opportunity, opportunity_or_404, scoped_opportunities
+from ..funnel import MoveRefused, ReasonRequired, history, move, stages
 from ..leads import now, user_names
-from ..models import Lead, Opportunity, OpportunityStage
+from ..models import Opportunity, OpportunityStage
 from . import money
 
 RENDERER = "jimucrm.addons.crm:templates/"
@@ -135,46 +136,21 @@ def opportunity_move(request: Request) -> Response:
     return HTTPSeeOther(safe_next(request, next_url, "crm_kanban"))
 
 
-@view_config(route_name="crm_opportunity", permission="opportunities.view", tenant=True,
-             renderer=RENDERER + "opportunity.pt")
-def opportunity_detail(request: Request) -> dict:
+@view_config(route_name="crm_opportunity_old", permission="opportunities.view", tenant=True)
+def opportunity_moved(request: Request) -> HTTPMovedPermanently:
+    """A deal's page used to be /crm/opportunities/<id>: send old links to the new one
+    (a deal out of reach is a 404 here too: no probing through the old address)."""
     opportunity = opportunity_or_404(request)
+    return HTTPMovedPermanently(request.route_url("crm_opportunity", id=opportunity.id))
+
+
+def opportunity_panel(request: Request, opportunity: Opportunity) -> dict:
+    """What the deal's panel on its generated page shows (request method
+    ``crm_opportunity_panel``): forecast figures, the move form, the stage history."""
     session = request.dbsession
     changes = history(session, opportunity)
     stage_names = {stage.id: stage.name for stage in stages(session, active_only=False)}
-    contact = session.get(Contact, opportunity.contact_id) if opportunity.contact_id else None
-    if contact is not None and not request.find_service(IRecordRules).allows(request, contact):
-        contact = None
-    lead = session.get(Lead, opportunity.lead_id) if opportunity.lead_id else None
-    if lead is not None and not may_read_lead(request, lead):
-        lead = None
     return {"opportunity": opportunity, "changes": changes, "stage_names": stage_names,
-            "names": user_names(session, [opportunity.owner_id,
-                                          *(change.user_id for change in changes)]),
-            "contact": contact, "lead": lead, "stages": stages(session),
+            "names": user_names(session, [change.user_id for change in changes]),
+            "stages": stages(session),
             "writable": may_write_opportunity(request, opportunity), "money": money}
-
-
-@view_config(route_name="crm_opportunity_new", permission="opportunities.create", tenant=True,
-             renderer=RENDERER + "opportunity_form.pt", request_method=("GET", "POST"))
-def opportunity_new(request: Request):
-    stage_list = stages(request.dbsession)
-    if request.method == "GET":
-        values = dict.fromkeys(OPPORTUNITY_FIELDS, "")
-        values["currency"] = "CNY"
-        open_stage = next((stage for stage in stage_list if not stage.is_closed), None)
-        values["stage_id"] = str(open_stage.id) if open_stage else ""
-        return {"values": values, "errors": {}, "stages": stage_list}
-    stage_map = {stage.id: stage for stage in stage_list}
-    form = validate_opportunity(request.POST, stage_map)
-    if not form.valid:
-        request.response.status_int = 400
-        return {"values": form.values, "errors": form.errors, "stages": stage_list}
-    opportunity = create_opportunity(
-        request, name=form.cleaned["name"], stage=stage_map[form.cleaned["stage_id"]],
-        amount=form.cleaned["amount"], currency=form.cleaned["currency"],
-        expected_close_date=form.cleaned["expected_close_date"],
-        probability=form.cleaned["probability"], reason=form.cleaned["reason"])
-    request.session.flash(request.localizer.translate(
-        _("Opportunity ${name} saved.", mapping={"name": opportunity.name})))
-    return HTTPSeeOther(request.route_url("crm_opportunity", id=opportunity.id))

@@ -33,6 +33,7 @@ def test_opportunities_follow_record_rules(as_user, make_user, tenant, crm):
     theirs = crm.add_opportunity("别人的商机", "谈判", "1000", owner="rival")
     app = as_user("viewer")
     assert "别人的商机" not in app.get(f"{tenant.prefix}/crm/opportunities/").text
+    app.get(f"{tenant.prefix}/crm/deals/{theirs}", status=404)
     app.get(f"{tenant.prefix}/crm/opportunities/{theirs}", status=404)
 
 
@@ -53,7 +54,7 @@ def test_writing_needs_the_write_scope(as_user, make_user, tenant, crm, csrf):
 
 
 @pytest.mark.parametrize("path", ["/crm/leads/", "/crm/leads/new", "/crm/pool/",
-                                  "/crm/opportunities/", "/crm/opportunities/new",
+                                  "/crm/opportunities/", "/crm/deals/", "/crm/deals/new",
                                   "/crm/forecast", "/crm/settings"])
 def test_no_role_no_crm(as_user, tenant, path):
     app = as_user(f"nobody{abs(hash(path)) % 1000}", roles=())

@@ -36,10 +36,12 @@ def test_handlers_receive_every_crm_event(events_app, tenant, make_user, login, 
     login(app, tenant, "evmanager").follow()
     token = re_token(app, tenant)
     prefix = tenant.prefix
-    form = app.get(f"{prefix}/crm/leads/new").forms["lead-form"]
-    form["name"], form["owner"] = "事件线索", "pool"
+    form = app.get(f"{prefix}/crm/leads/new").forms["crm_lead-form"]
+    form["name"] = "事件线索"
     form.submit(status=303)
     lead_id = crm.events("lead.created")[-1]["lead_id"]
+    app.post(f"{prefix}/crm/leads/{lead_id}/return", {"csrf_token": token, "reason": "入池"},
+             status=303)
     app.post(f"{prefix}/crm/leads/{lead_id}/claim", {"csrf_token": token}, status=303)
     app.post(f"{prefix}/crm/leads/{lead_id}/return", {"csrf_token": token, "reason": "测试"},
              status=303)

@@ -92,7 +92,7 @@ def test_won_needs_a_reason_dialog_with_htmx_page_without(as_user, tenant, crm, 
     assert deal.closed_at is None and deal.close_reason == ""
     assert [change[1] for change in _history(crm, deal_id)] == [
         int(won), int(lost), crm.stage_id("谈判")]
-    detail = app.get(f"{tenant.prefix}/crm/opportunities/{deal_id}")
+    detail = app.get(f"{tenant.prefix}/crm/opportunities/{deal_id}", status=301).follow()
     assert "价格和服务都有优势" in detail.text and "预算取消" in detail.text
 
 
