@@ -20,7 +20,10 @@ def extension_points(environment: Environment, kind: str | None) -> None:
     """Every interface, event and UI slot; who provides, overrides, subscribes or fills."""
     catalogue = environment.registry.getUtility(IAddonCatalogue)
     table = Table(title=environment.translate(_("Extension points")), show_lines=False)
-    for heading in (_("Point"), _("Kind"), _("Provided by"), _("Overridden by"),
+    # A point's full name is what one greps for: its column never folds; the others do.
+    table.add_column(environment.translate(_("Point")), no_wrap=True,
+                     min_width=max((len(name) for name in catalogue.points), default=0))
+    for heading in (_("Kind"), _("Provided by"), _("Overridden by"),
                     _("Subscribed or filled by"), _("Description")):
         table.add_column(environment.translate(heading), overflow="fold")
     for name in sorted(catalogue.points):
