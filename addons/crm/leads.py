@@ -103,13 +103,24 @@ def create_lead(request: Request, values: dict, *, owner: str | int) -> Lead:
 
 
 def lead_created(request: Request, lead: Lead) -> None:
-    """After a lead made by the generated form or the REST API is flushed: it is the
-    creator's (claimed now), its timeline starts and ``lead.created`` is emitted."""
-    lead.claimed_at = now()
+    """After a lead made by the generated form or the REST API is flushed.
+
+    With the tenant's assignment mode ``pool`` (the default) the lead is its
+    creator's, claimed now. With any other mode the settings decide: the lead
+    enters the pool and :class:`ILeadAssignment` gives it to someone, or leaves it
+    there. Its timeline starts and ``lead.created`` (then ``lead.assigned``) is emitted.
+    """
+    automatic = crm_settings(request.dbsession).assignment_mode != "pool"
+    if automatic:
+        lead.owner_id, lead.pooled_at = None, now()
+    else:
+        lead.claimed_at = now()
     record(request.dbsession, lead, "created", user_id=request.identity.user_id)
     request.emit_event("lead.created", {
         "lead_id": lead.id, "owner_id": lead.owner_id, "source_id": lead.source_id,
         "region": lead.region, "by": request.identity.user_id})
+    if automatic:
+        assign_automatically(request, lead)
 
 
 def assign(request: Request, lead: Lead, owner_id: int, *, method: str = "manual") -> None:

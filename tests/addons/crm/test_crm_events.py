@@ -66,7 +66,8 @@ def test_handlers_receive_every_crm_event(events_app, tenant, make_user, login, 
                         "lead.converted", "opportunity.created",
                         "opportunity.stage_changed", "opportunity.won", "opportunity.lost"}
     manager = crm.user_id("evmanager")
-    assert got["lead.created"] == {"lead_id": lead_id, "owner_id": None, "source_id": None,
+    # Created with the generated form in the default assignment mode: the creator's.
+    assert got["lead.created"] == {"lead_id": lead_id, "owner_id": manager, "source_id": None,
                                    "region": "", "by": manager}
     assert got["lead.assigned"]["method"] == "manual"
     assert got["lead.converted"]["opportunity_id"] == deal_id
