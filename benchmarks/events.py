@@ -30,9 +30,7 @@ import os
 import platform
 import secrets
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from _pipeline import Figure, Worker, lag_figures, paced
+from _servers import log
 from sqlalchemy import Column, Date, Integer, MetaData, Numeric, Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -84,42 +84,6 @@ def includeme(config) -> None:
 
 # ---------------------------------------------------------------- the run
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-class Figure:
-    """Polls the day's order count on its own connection and notes when each count shows."""
-
-    def __init__(self, pg_url: str, schema: str, day: date, expected: int) -> None:
-        self.seen_at: list[float] = []  # seen_at[k]: when the count first reached k + 1
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, args=(pg_url, schema, day, expected),
-                                        daemon=True)
-        self._thread.start()
-
-    def _poll(self, pg_url: str, schema: str, day: date, expected: int) -> None:
-        query = f'SELECT orders FROM "{schema}".bench_revenue WHERE day = %s'
-        with psycopg.connect(pg_url, autocommit=True) as connection:
-            while not self._stop.is_set() and len(self.seen_at) < expected:
-                row = connection.execute(query, (day,)).fetchone()
-                now = time.perf_counter()
-                count = row[0] if row else 0
-                while len(self.seen_at) < count:
-                    self.seen_at.append(now)
-                time.sleep(0.002)
-
-    def wait(self, timeout: float) -> bool:
-        self._thread.join(timeout)
-        self._stop.set()
-        return not self._thread.is_alive()
-
-
 class Bench:
     def __init__(self, servers, args: argparse.Namespace) -> None:
         from jimucrm.core import configure
@@ -147,43 +111,21 @@ class Bench:
         self.registry.getUtility(ITenantProvisioner).create(SLUG, "Benchmark", addons=[])
         self.tenant = self.registry.getUtility(ITenantDirectory).by_slug(SLUG)
         METADATA.create_all(bind=self.database.bind_for(self.tenant.schema_name))
-        self.worker: subprocess.Popen | None = None
+        self.worker = Worker(self.registry, servers.database_url, servers.redis_url,
+                             includes=self.settings["jimu.includes"],
+                             pythonpath=[Path(__file__).resolve().parent])
         self.next_day = date(2030, 1, 1)
+
+    def figure(self, day: date, expected: int) -> Figure:
+        """Polls the day's order count on its own connection."""
+        return Figure(self.servers.database_url,
+                      f'SELECT orders FROM "{self.tenant.schema_name}".bench_revenue '
+                      "WHERE day = %s", (day,), expected)
 
     def day(self) -> date:
         """A fresh aggregate row for each measurement."""
         self.next_day += timedelta(days=1)
         return self.next_day
-
-    # -- the worker
-    def start_worker(self) -> float:
-        from jimucrm.core.tasks import health
-
-        env = {key: value for key, value in os.environ.items() if not key.startswith("JIMU_")}
-        env.update(JIMU_SECRET_KEY=self.settings["jimu.secret_key"],
-                   JIMU_INCLUDES=self.settings["jimu.includes"],
-                   PYTHONPATH=os.pathsep.join(filter(None, [
-                       str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH")])))
-        started = time.perf_counter()
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "jimucrm.core.cli", "--database-url",
-             self.servers.database_url, "--redis-url", self.servers.redis_url, "worker",
-             "--concurrency=1", "--loglevel=warning"], env=env)
-        from jimucrm.core.celery import get_celery
-
-        get_celery(self.registry).tasks[health.name].apply_async().get(timeout=120)
-        return time.perf_counter() - started
-
-    def stop_worker(self) -> None:
-        if self.worker is not None and self.worker.poll() is None:
-            import psutil
-
-            from jimucrm.core.embedded import terminate
-
-            pids = [self.worker.pid] + [child.pid for child in
-                                        psutil.Process(self.worker.pid).children(recursive=True)]
-            terminate(pids)
-            self.worker.wait(timeout=30)
 
     # -- producers
     def emit(self, count: int, day: date, per_commit: int) -> list[float]:
@@ -215,7 +157,7 @@ class Bench:
         """``count`` events committed at once (an import of paid orders, say); events per
         second from that commit to the figure showing the last of them."""
         day = self.day()
-        figure = Figure(self.servers.database_url, self.tenant.schema_name, day, count)
+        figure = self.figure(day, count)
         started = time.perf_counter()
         (committed,) = self.emit(count, day, count)
         if not figure.wait(timeout=max(60.0, count / 50)):
@@ -228,28 +170,15 @@ class Bench:
 
     def lag(self, count: int, rate: float) -> dict[str, Any]:
         day = self.day()
-        figure = Figure(self.servers.database_url, self.tenant.schema_name, day, count)
-        commits = []
-        interval = 1.0 / rate
-        next_at = time.perf_counter()
-        for _ in range(count):
-            next_at += interval
-            commits += self.emit(1, day, 1)
-            time.sleep(max(0.0, next_at - time.perf_counter()))
-        if not figure.wait(timeout=60):
-            raise RuntimeError(f"the aggregate showed {len(figure.seen_at)} of {count} events")
-        lags = [(seen - committed) * 1000 for seen, committed in zip(figure.seen_at, commits,
-                                                                      strict=True)]
-        return {"events": count, "rate": rate, "p50_ms": statistics.median(lags),
-                "p95_ms": percentile(lags, 0.95), "max_ms": max(lags),
-                "samples_ms": [round(value, 2) for value in lags]}
+        figure = self.figure(day, count)
+        return lag_figures(figure, paced(count, rate, lambda: self.emit(1, day, 1)[0]), rate)
 
 
 def run(servers, args: argparse.Namespace) -> dict[str, Any]:
     bench = Bench(servers, args)
     try:
         log("starting one worker (concurrency 1)")
-        results: dict[str, Any] = {"worker_start_seconds": bench.start_worker()}
+        results: dict[str, Any] = {"worker_start_seconds": bench.worker.start()}
         log("warming up")
         bench.pipeline(min(200, args.events))
         bench.inline(min(200, args.events), bench.day(), min(200, args.events))
@@ -286,7 +215,7 @@ def run(servers, args: argparse.Namespace) -> dict[str, Any]:
         results["load_average"] = os.getloadavg()
         return results
     finally:
-        bench.stop_worker()
+        bench.worker.stop()
         bench.database.dispose()
 
 
