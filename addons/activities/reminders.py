@@ -10,7 +10,6 @@ back, so the next sweep tries again.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from pyramid.request import Request
@@ -18,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jimucrm.core.i18n import _
-from jimucrm.core.interfaces import IAddonCatalogue, IDatabase, ITenantDirectory
-from jimucrm.tenants.models import Tenant, TenantAddon
+from jimucrm.core.interfaces import IAddonCatalogue
+from jimucrm.tenants.sweeps import each_tenant_with
 
 from .forms import local_text, now
 from .interfaces import INotificationChannel
@@ -27,22 +26,9 @@ from .models import TASK, Activity
 from .records import record_types
 from .services import Notice
 
-log = logging.getLogger(__name__)
-
 ADDON = "activities"
 # Reminders sent per tenant and sweep; the rest wait a minute for the next one.
 BATCH = 500
-
-
-def tenant_schemas(request: Request, addon: str = ADDON) -> list[str]:
-    """The schemas of the active tenants that have ``addon`` enabled."""
-    database = request.registry.getUtility(IDatabase)
-    with database.session() as session:
-        return list(session.scalars(
-            select(Tenant.schema_name).join(TenantAddon, TenantAddon.tenant_id == Tenant.id)
-            .where(TenantAddon.addon == addon, TenantAddon.enabled.is_(True),
-                   Tenant.status == "active")
-            .order_by(Tenant.schema_name)))
 
 
 def _notice(request: Request, activity: Activity) -> Notice:
@@ -88,19 +74,5 @@ def send_all(request: Request, at: datetime | None = None) -> dict[str, list[int
     reminded per schema (schemas with none left out).
     """
     at = at or now()
-    database = request.registry.getUtility(IDatabase)
-    directory = request.registry.getUtility(ITenantDirectory)
-    done = {}
-    for schema in tenant_schemas(request):
-        tenant = directory.by_schema(schema)
-        if tenant is None or ADDON not in tenant.addons:
-            continue
-        try:
-            with database.session(schema) as session, session.begin():
-                sent = send_due(request, session, tenant, at)
-        except Exception:
-            log.exception("sending reminders failed for %s", schema)
-            continue
-        if sent:
-            done[schema] = sent
-    return done
+    return each_tenant_with(request.registry, ADDON,
+                            lambda session, tenant: send_due(request, session, tenant, at))
