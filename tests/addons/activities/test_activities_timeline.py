@@ -162,3 +162,26 @@ def test_staff_cannot_change_a_colleagues_entry(app, tenant, make_user, login, r
     app.get(f"{tenant.prefix}/activities/{entry}/edit", status=403)
     app.post(f"{tenant.prefix}/activities/{entry}/delete", {"csrf_token": token}, status=403)
     assert records.activity(entry) is not None
+
+
+def test_demo_tenant_has_activities_and_tasks_for_its_admin(registry):
+    import uuid
+
+    from jimucrm.addons.activities.models import Activity
+    from jimucrm.core.interfaces import IDatabase
+    from jimucrm.security.models import User
+    from jimucrm.tenants.interfaces import ITenantProvisioner
+
+    demo, _ = registry.getUtility(ITenantProvisioner).create(
+        f"demo-{uuid.uuid4().hex[:6]}", "演示公司", demo=True, admin_email="admin@demo.example.cn",
+        admin_password="correct-horse-电池-staple")
+    with registry.getUtility(IDatabase).session(demo.schema_name) as session:
+        admin_id = session.scalar(select(User.id).where(User.is_admin.is_(True)))
+        rows = session.scalars(select(Activity)).all()
+    entries = [row for row in rows if row.kind != "task"]
+    tasks = [row for row in rows if row.kind == "task"]
+    assert len({row.record_id for row in entries}) == 4
+    assert {row.kind for row in entries} == {"call", "visit", "note", "email"}
+    assert all(row.author_id == admin_id for row in rows)
+    assert len(tasks) == 2 and all(task.assignee_id == admin_id and task.done_at is None
+                                   and task.reminder_at is not None for task in tasks)
