@@ -216,7 +216,7 @@ class Opportunity(TenantBase):
                                                          "search": "prefix"})
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), info={
-            "label": _("Contact"), "relation": {"label": "name"}})
+            "label": _("Contact"), "relation": {"label": "name"}, "filter": True})
     lead_id: Mapped[int | None] = mapped_column(
         ForeignKey("crm_leads.id", ondelete="SET NULL"), info={
             "label": _("Lead"), "relation": {"label": "name"}, "list": False, **SYSTEM})
