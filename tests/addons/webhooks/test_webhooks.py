@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import TEXT
 
 from jimucrm.addons.webhooks.models import WebhookDelivery, WebhookEndpoint
 from jimucrm.core.interfaces import IDatabase, ITenantDirectory
-from jimucrm.core.outbox import IOutbox
+from jimucrm.core.outbox import IOutbox, event_handlers
 from jimucrm.core.outbox.admin import replay
 from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery, OutboxEvent
 from jimucrm.security.audit.models import AuditEntry
@@ -109,6 +109,19 @@ def test_an_endpoint_made_in_the_form_gets_the_event_signed(webhook_registry, ad
     assert fanned == ["lead.assigned"]
 
 
+@pytest.mark.extension_point("jimucrm.core.outbox.interfaces.IEventHandler")
+def test_the_fan_out_gets_every_event_but_its_own_for_tenants_with_the_addon(webhook_registry):
+    handlers = event_handlers(webhook_registry)
+    enabled = {"webhooks", "contacts", "crm", "sales"}
+    assert "webhooks.fan_out" in handlers.names_for("lead.assigned", enabled)
+    assert "webhooks.fan_out" in handlers.names_for("order.paid", enabled)
+    assert "webhooks.fan_out" not in handlers.names_for("lead.assigned", enabled - {"webhooks"})
+    assert handlers.names_for("webhook.deliver", enabled) == ["webhooks.deliver"]
+    assert "webhook.deliver" not in handlers.broadcast_events()
+    assert {"lead.assigned", "order.paid"} <= set(handlers.broadcast_events())
+    assert handlers.external("webhooks.deliver") and not handlers.external("webhooks.fan_out")
+
+
 def test_an_endpoint_subscribes_to_some_events_only(webhook_registry, admin_client, tenant,
                                                     receiver):
     create_endpoint(admin_client, tenant, receiver.url("/leads"), events=("lead.converted",))
@@ -146,11 +159,11 @@ def test_a_500_then_a_200_is_retried_and_delivered_once(webhook_registry, admin_
 
 def test_a_failing_endpoint_is_parked_while_another_gets_its_delivery(
         webhook_registry, admin_client, tenant, receiver):
-    bad_id, _ = create_endpoint(admin_client, tenant, receiver.url("/bad"))
+    # The good one first: its deliveries come first in the relay's batch, before the bad
+    # one's failures, which must not make the relay send them again.
     good_id, good_secret = create_endpoint(admin_client, tenant, receiver.url("/good"))
+    bad_id, _ = create_endpoint(admin_client, tenant, receiver.url("/bad"))
     receiver.answer("/bad", always=503)
-    # Hand the two a few events in one relay batch: the bad one's failures must not
-    # send anything to the good one again.
     events = [emit(webhook_registry, tenant) for _ in range(3)]
     database = webhook_registry.getUtility(IDatabase)
 
