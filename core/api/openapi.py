@@ -92,7 +92,10 @@ def field_schema(item: Field, translate, *, nullable: bool = True) -> dict[str, 
         target = translate(_("The id of a record of ${table}.",
                              mapping={"table": item.relation.table}))
         schema["description"] = f"{schema['description']} {target}" if item.help else target
-    if nullable and not item.required and item.kind not in (STRING, TEXT, BOOLEAN):
+    # Empty text is "", except in encrypted columns, which hold null rather than the
+    # ciphertext (and blind index) of nothing.
+    if nullable and not item.required and (item.kind not in (STRING, TEXT, BOOLEAN)
+                                           or item.encrypted):
         schema["nullable"] = True
     return schema
 

@@ -73,11 +73,11 @@ def boss_api(wsgi_app, make_token, tenant, make_user) -> Api:
 
 
 def test_crud_round_trip(boss_api, registry, tenant):
-    created = boss_api.post("/contacts", {"name": " 王小明 ", "company": "积木科技",
+    created = boss_api.post("/contacts", {"name": " 王小明 ", "title": "采购经理",
                                           "phone": "+86 139 1234 5678"})
     assert created.content_type == "application/json"
     body = created.json
-    assert body["name"] == "王小明" and body["company"] == "积木科技" and body["id"] >= 1
+    assert body["name"] == "王小明" and body["title"] == "采购经理" and body["id"] >= 1
     assert body["created_at"] and body["notes"] == ""
     assert created.location.endswith(f"{tenant.prefix}/api/v1/contacts/{body['id']}")
     stored = _contact(registry, tenant, body["id"])
@@ -85,7 +85,7 @@ def test_crud_round_trip(boss_api, registry, tenant):
     assert boss_api.get(f"/contacts/{body['id']}").json == body
     changed = boss_api.patch(f"/contacts/{body['id']}", {"city": "杭州"}).json
     assert changed["city"] == "杭州" and changed["name"] == "王小明"
-    assert _contact(registry, tenant, body["id"]).company == "积木科技"  # untouched
+    assert _contact(registry, tenant, body["id"]).title == "采购经理"  # untouched
     boss_api.delete(f"/contacts/{body['id']}")
     assert _contact(registry, tenant, body["id"]) is None
     missing = boss_api.get(f"/contacts/{body['id']}", status=404)
@@ -117,14 +117,14 @@ def test_create_fires_the_contact_created_event(boss_api, registry, tenant):
 def test_filter_sort_and_cursor_pages(boss_api, registry, tenant):
     cities = ("上海", "杭州", "北京")
     _add(registry, tenant, ({"name": f"客户{number:03d}", "city": cities[number % 3],
-                             "company": f"公司{number % 7}"} for number in range(120)))
+                             "title": f"职位{number % 7}"} for number in range(120)))
     seen, cursor, pages = [], None, 0
     while True:
-        params = {"limit": 25, "sort": "company,-name"}
+        params = {"limit": 25, "sort": "title,-name"}
         if cursor:
             params["cursor"] = cursor
         page = boss_api.get("/contacts", params).json
-        seen += [(row["company"], row["name"], row["id"]) for row in page["items"]]
+        seen += [(row["title"], row["name"], row["id"]) for row in page["items"]]
         pages += 1
         cursor = page["next_cursor"]
         if cursor is None:
@@ -212,7 +212,7 @@ def test_field_rules_hide_and_refuse(wsgi_app, make_token, registry, tenant, mak
 
 
 def test_validation_errors_share_one_shape(boss_api, wsgi_app, tenant, registry):
-    error = boss_api.post("/contacts", {"company": "无名", "email": "not-an-address",
+    error = boss_api.post("/contacts", {"title": "无名", "email": "not-an-address",
                                         "name2": "x", "id": 5, "created_at": "2020-01-01"},
                           status=422).json["error"]
     assert error["code"] == "validation_failed"
@@ -272,7 +272,7 @@ def test_openapi_document_is_valid_and_lists_contacts(boss_api, wsgi_app, make_t
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     names = {item["name"] for item in document["paths"]["/api/v1/contacts"]["get"]
              ["parameters"]}
-    assert {"limit", "cursor", "sort", "q", "city", "company", "name__prefix",
+    assert {"limit", "cursor", "sort", "q", "city", "company_id", "phone", "name__prefix",
             "created_at__gte", "created_at__lte"} <= names
     assert document["servers"][0]["url"].endswith(tenant.prefix)
     # A caller with only api.me sees the document, without the operations it cannot use.
