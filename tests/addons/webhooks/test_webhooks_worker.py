@@ -1,0 +1,68 @@
+"""End to end through a real ``jimu worker`` process: the event's relay task, the fan-out
+(whose own events are relayed after its commit), the signed POST, a retry."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+from conftest import WEBHOOK_SETTINGS
+from test_webhooks import create_endpoint, emit, log_rows, verify
+
+from jimucrm.core.celery import get_celery
+from jimucrm.core.tasks import health
+
+
+@pytest.fixture
+def worker(servers, settings, webhook_registry, tmp_path):
+    """A worker configured as the on-prem operator configured ``webhook_registry``."""
+    environ = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
+                   JIMU_MASTER_KEY_FILE=settings["jimu.master_key_file"],
+                   JIMU_OUTBOX_SWEEP_SECONDS="1")
+    for name, value in WEBHOOK_SETTINGS.items():
+        environ["JIMU_" + name.split(".", 1)[1].upper()] = value
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
+             "--redis-url", servers.redis_url, "worker", "--concurrency=1",
+             "--loglevel=warning"], env=environ, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        get_celery(webhook_registry).tasks[health.name].apply_async().get(timeout=90)
+        yield process
+    finally:
+        processes = [psutil.Process(process.pid)]
+        processes += processes[0].children(recursive=True)
+        for each in processes:
+            each.kill()
+        psutil.wait_procs(processes, timeout=10)
+        process.wait(timeout=10)
+
+
+def _wait(check, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {check}"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_a_worker_delivers_the_event_and_retries_it(webhook_registry, admin_client, tenant,
+                                                    receiver, worker):
+    endpoint_id, secret = create_endpoint(admin_client, tenant, receiver.url("/erp"))
+    receiver.answer("/erp", 502)
+    event_id = emit(webhook_registry, tenant)
+
+    _wait(lambda: len(receiver.posts("/erp")) == 2)
+    first, second = receiver.posts("/erp")
+    assert first.headers["X-Jimu-Delivery"] == second.headers["X-Jimu-Delivery"] == str(event_id)
+    assert verify(first, secret) and verify(second, secret)
+    _wait(lambda: any(row.delivered_at for row in log_rows(webhook_registry, tenant)))
+    [row] = log_rows(webhook_registry, tenant)
+    assert (row.endpoint_id, row.attempts, row.status_code) == (endpoint_id, 2, 200)
+    time.sleep(2)  # a sweep or two later: still two requests
+    assert len(receiver.posts("/erp")) == 2
