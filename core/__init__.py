@@ -24,6 +24,9 @@ def configure(settings: Mapping[str, Any] | None = None) -> Configurator:
     """Build the Configurator: core, the included packages, then the addons."""
     settings = parse_settings(settings or {})
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    # pyramid_tm would ask for the user before the tenant is known (its tween runs first),
+    # which costs a lookup and would cache "nobody" for the request; the audit log names users.
+    settings.setdefault("tm.annotate_user", "false")
     settings.setdefault("pyramid.default_locale_name", settings["jimu.default_locale"])
     config = Configurator(settings=settings)
     config.include("pyramid_retry")

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from pyramid.interfaces import ISecurityPolicy
-from pyramid.request import Request
+from pyramid.request import Request, RequestLocalCache
 from pyramid.security import Allowed, Denied
 from zope.interface import implementer
 
@@ -62,7 +62,17 @@ class SessionSecurityPolicy:
     identity and by no API token.
     """
 
+    def __init__(self) -> None:
+        # Pyramid asks for the identity on every permission check (menus, panels, record
+        # rules…): load the user and their grants once per request, not once per check.
+        self._identities = RequestLocalCache(self._load_identity)
+
     def identity(self, request: Request) -> Identity | None:
+        if request.tenant is None and not is_token_request(request):
+            return None  # not cached: the tenant tween may not have run yet
+        return self._identities.get_or_create(request)
+
+    def _load_identity(self, request: Request) -> Identity | None:
         if is_token_request(request):
             # A Bearer request is its token's, never the session's: a refused token is nobody.
             return identity_from_token(request)
@@ -105,8 +115,10 @@ class SessionSecurityPolicy:
         request.session[SESSION_TENANT] = request.tenant.slug
         request.session[SESSION_LOGIN_AT] = int(time.time())
         request.session.new_csrf_token()
+        self._identities.clear(request)
         return []
 
     def forget(self, request: Request, **kw) -> list:
         request.session.invalidate()
+        self._identities.clear(request)
         return []

@@ -1,7 +1,9 @@
 """Login and logout through the real forms."""
 
 import pytest
+from sqlalchemy import event
 
+from jimucrm.core.interfaces import IDatabase
 from jimucrm.security.policy import SESSION_USER
 
 
@@ -22,6 +24,27 @@ def test_login_and_logout(app, tenant, make_user, login):
     after = logout_form.submit().follow()
     assert after.request.path == f"{tenant.prefix}/login"
     app.get(f"{tenant.prefix}/", status=302)
+
+
+def test_the_user_and_their_grants_are_loaded_once_per_request(logged_in, tenant, registry):
+    """The home page checks a permission for every menu item and panel; each check asks
+    for the identity, which must not go back to the database each time."""
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = registry.getUtility(IDatabase).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        logged_in.get(f"{tenant.prefix}/")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    users = [s for s in statements if "FROM tenant.users" in s or
+             f'FROM "{tenant.schema_name}".users' in s or f"FROM {tenant.schema_name}.users" in s]
+    roles = [s for s in statements if "user_roles" in s]
+    assert len(users) == 1, users
+    assert len(roles) == 1, roles
 
 
 def test_login_by_email_and_next(app, tenant, make_user):
