@@ -39,6 +39,7 @@ from ..i18n import _
 from ..interfaces import IFieldAccess
 from ..metadata import EXACT, PREFIX, Field, validate
 from ..metadata.fields import BOOLEAN, CHOICE, DATE, DATETIME, DECIMAL, INTEGER, NUMBER
+from ..modelviews.conflicts import save
 from ..modelviews.relations import check as check_relations
 from ..urls import parse_id
 from .base import API_PREFIX
@@ -388,8 +389,9 @@ def create_resource(spec, request: Request) -> dict:
     record = spec.model(**values)
     if spec.owner is not None:
         setattr(record, spec.owner, request.identity.user_id)
-    request.dbsession.add(record)
-    request.dbsession.flush()
+    taken = save(request, spec, set(values), lambda: request.dbsession.add(record))
+    if taken:
+        raise api_error(422, fields=taken)
     if spec.on_created is not None:
         spec.on_created(request, record)
     request.response.status_int = 201
@@ -402,9 +404,13 @@ def update_resource(spec, request: Request) -> dict:
     """Change the fields the JSON body names; the others stay as they are."""
     record = _record(spec, request, "write")
     values = _checked(spec, request, _body(request), creating=False, current=record)
-    for name, value in values.items():
-        setattr(record, name, value)
-    request.dbsession.flush()
+    def change() -> None:
+        for name, value in values.items():
+            setattr(record, name, value)
+
+    taken = save(request, spec, set(values), change)
+    if taken:
+        raise api_error(422, fields=taken)
     if spec.on_updated is not None:
         spec.on_updated(request, record)
     return serialize(spec, record, api_fields(request, spec))

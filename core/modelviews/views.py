@@ -29,6 +29,7 @@ from ..metadata import Field, validate
 from ..metadata.fields import BOOLEAN, CHOICE, DATETIME
 from ..pagination import paginate
 from ..panels import RECORD_DETAIL
+from .conflicts import save
 from .export import FORMATS, csv_body, xlsx_body
 from .listing import (
     ListState,
@@ -373,11 +374,21 @@ def form_view(spec: ModelViews, request: Request, record: Any = None):
         record = spec.model(**values)
         if spec.owner is not None:
             setattr(record, spec.owner, _user_id(request))
-        request.dbsession.add(record)
+
+        def change() -> None:
+            request.dbsession.add(record)
     else:
-        for name, value in values.items():
-            setattr(record, name, value)
-    request.dbsession.flush()
+        def change() -> None:
+            for name, value in values.items():
+                setattr(record, name, value)
+    taken = save(request, spec, set(values), change)
+    if taken:
+        # The savepoint's rollback undid the change (a new record left the session,
+        # an edited one has its stored values again).
+        request.response.status_int = 400
+        data["values"] = {**current, **submitted}
+        data["errors"] = taken
+        return data
     hook = spec.on_created if creating else spec.on_updated
     if hook is not None:
         hook(request, record)
