@@ -22,7 +22,7 @@ from jimucrm.core.i18n import _
 from . import events
 from .interfaces import ITaxPolicy
 from .merge import move_orders
-from .models import Order, Product
+from .models import Order, Product, ProductCategory
 from .profile import customer_sales
 from .services import VatPolicy
 from .subscribers import fill_demo_tenant
@@ -55,14 +55,20 @@ def includeme(config: Configurator) -> None:
     config.add_route("sales_order", "/sales/orders/{id}")
     config.add_route("sales_order_edit", "/sales/orders/{id}/edit")
     config.add_route("sales_order_action", "/sales/orders/{id}/{action}")
-    config.add_route("sales_products", "/sales/products/")
-    config.add_route("sales_product_new", "/sales/products/new")
-    config.add_route("sales_product", "/sales/products/{id}")
-    config.add_route("sales_categories", "/sales/categories/")
     config.add_route("sales_pricelists", "/sales/pricelists/")
     config.add_route("sales_pricelist_new", "/sales/pricelists/new")
     config.add_route("sales_pricelist", "/sales/pricelists/{id}")
     config.add_route("sales_settings", "/sales/settings")
+    # Products and categories: core's generated pages and REST resources (routes
+    # sales_products, sales_product_new, sales_product, sales_product_edit… and
+    # sales_categories, sales_category…; /api/v1/sales_products, /api/v1/sales_categories).
+    config.add_model_views(
+        Product, name="sales_product", route_prefix="/sales/products", permission="products",
+        title=_("Products"), item_title=_("Product"), default_sort=("code",), owner=None)
+    config.add_model_views(
+        ProductCategory, name="sales_category", list_name="sales_categories",
+        route_prefix="/sales/categories", permission="products", title=_("Categories"),
+        item_title=_("Category"), default_sort=("name",), owner=None)
     config.add_menu_item("sales", _("Sales"), "sales_orders", order=40,
                          permission="orders.view")
     config.scan(".views")

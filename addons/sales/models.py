@@ -34,12 +34,20 @@ from jimucrm.addons.contacts.models import Contact
 from jimucrm.core.i18n import _
 from jimucrm.core.models import TenantBase
 
+from .forms import CURRENCIES
+from .services import TAX_CLASSES
+
 Money = Numeric(14, 2)
 Percent = Numeric(5, 2)
 Quantity = Numeric(14, 3)
 Rate = Numeric(18, 6)
 
 DEFAULT_CURRENCY = "CNY"
+CURRENCY_CHOICES = tuple(CURRENCIES.items())
+# The generated product form offers the default VAT policy's classes (static field
+# choices); a replacement ITaxPolicy's rate() must accept these keys.
+TAX_CLASS_CHOICES = tuple((key, label) for key, (_rate, label) in TAX_CLASSES.items())
+CATEGORY = {"label": "name", "order": "position"}
 
 
 class ProductCategory(TenantBase):
@@ -49,9 +57,11 @@ class ProductCategory(TenantBase):
     __table_args__ = (Index("ix_sales_categories_parent_id", "parent_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info={"label": _("Category name")})
+    name: Mapped[str] = mapped_column(String(100), info={"label": _("Category name"),
+                                                         "search": "prefix"})
     parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sales_categories.id", ondelete="RESTRICT"), info={"label": _("Parent")})
+        ForeignKey("sales_categories.id", ondelete="RESTRICT"), info={
+            "label": _("Parent"), "relation": CATEGORY, "filter": True})
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     parent: Mapped[ProductCategory | None] = relationship(remote_side=[id])
@@ -66,20 +76,25 @@ class Product(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True, info={"label": _("Code")})
-    name: Mapped[str] = mapped_column(String(200), info={"label": _("Product name")})
+    code: Mapped[str] = mapped_column(String(40), unique=True, info={"label": _("Code"),
+                                                                     "search": "prefix"})
+    name: Mapped[str] = mapped_column(String(200), info={"label": _("Product name"),
+                                                         "search": "prefix"})
     category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sales_categories.id", ondelete="SET NULL"), info={"label": _("Category")})
+        ForeignKey("sales_categories.id", ondelete="SET NULL"), info={
+            "label": _("Category"), "relation": CATEGORY, "filter": True})
     unit: Mapped[str] = mapped_column(String(20), default="件", info={"label": _("Unit")})
-    list_price: Mapped[Decimal] = mapped_column(Money, info={"label": _("List price")})
-    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
-                                          info={"label": _("Currency")})
+    list_price: Mapped[Decimal] = mapped_column(Money, info={"label": _("List price"),
+                                                             "minimum": 0})
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY, info={
+        "label": _("Currency"), "choices": CURRENCY_CHOICES})
     # A key of the tax policy's classes (services.TAX_CLASSES for the default VAT).
-    tax_class: Mapped[str] = mapped_column(String(20), default="standard",
-                                           info={"label": _("Tax class")})
+    tax_class: Mapped[str] = mapped_column(String(20), default="standard", info={
+        "label": _("Tax class"), "choices": TAX_CLASS_CHOICES, "list": False})
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(),
-                                         info={"label": _("Active")})
-    description: Mapped[str] = mapped_column(Text, default="", info={"label": _("Description")})
+                                         info={"label": _("Active"), "filter": True})
+    description: Mapped[str] = mapped_column(Text, default="", info={
+        "label": _("Description"), "max_length": 5000})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     category: Mapped[ProductCategory | None] = relationship()

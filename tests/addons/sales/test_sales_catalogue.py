@@ -11,24 +11,36 @@ from jimucrm.core.interfaces import IDatabase
 
 def test_products_form_checks_and_saves(registry, tenant, catalogue, client):
     manager = client(tenant, "boss", roles=("manager",))
-    form = manager.get(f"{tenant.prefix}/sales/categories/").forms["category-form"]
+    form = manager.get(f"{tenant.prefix}/sales/categories/new").forms["sales_category-form"]
     form["name"] = "笔记本电脑"
-    form["parent"] = form["parent"].options[1][0]  # under 电子产品
-    form.submit(status=303)
-    page = manager.get(f"{tenant.prefix}/sales/categories/")
-    assert "电子产品 / 笔记本电脑" in page.text
+    [parent] = [value for value, _selected, label in form["parent_id"].options
+                if label == "电子产品"]
+    form["parent_id"] = parent
+    detail = form.submit(status=303).follow()
+    assert "笔记本电脑" in detail.text and "电子产品" in detail.text  # the parent's name
+    laptops = re.search(r"/sales/categories/(\d+)$", detail.request.path).group(1)
 
-    form = manager.get(f"{tenant.prefix}/sales/products/new").forms["product-form"]
-    form["code"], form["name"], form["list_price"] = "nb-1", "重复编码", "12.345"
+    form = manager.get(f"{tenant.prefix}/sales/products/new").forms["sales_product-form"]
+    # A taken code (a unique constraint) and a price with three decimals.
+    form["code"], form["name"], form["list_price"] = "NB-1", "重复编码", "12.345"
+    form["category_id"] = laptops
     page = form.submit(status=400)
-    for name in ("code", "list_price"):
-        assert "has-error" in page.html.find(id=name).find_parent("div")["class"]
-    form = page.forms["product-form"]
+    assert "has-error" in page.html.find(id="list_price").find_parent("div")["class"]
+    form = page.forms["sales_product-form"]
     assert (form["name"].value, form["list_price"].value) == ("重复编码", "12.345")
-    form["code"], form["list_price"], form["tax_class"] = "PR-9", "88.80", "services"
+    form["list_price"] = "88.80"
+    page = form.submit(status=400)
+    assert "has-error" in page.html.find(id="code").find_parent("div")["class"]
+    form = page.forms["sales_product-form"]
+    form["code"], form["tax_class"] = "PR-9", "services"
     form.submit(status=303)
     listing = manager.get(f"{tenant.prefix}/sales/products/", params={"q": "PR"})
-    assert "重复编码" in listing.text and "88.80" in listing.text
+    assert "重复编码" in listing.text and "88.80" in listing.text and "笔记本电脑" in listing.text
+    forged = manager.get(f"{tenant.prefix}/sales/products/new").forms["sales_product-form"]
+    forged["code"], forged["name"], forged["list_price"] = "PR-10", "伪造分类", "1"
+    forged["category_id"].force_value("2147483647")
+    assert "has-error" in forged.submit(status=400).html.find(id="category_id") \
+        .find_parent("div")["class"]
     with registry.getUtility(IDatabase).session(tenant.schema_name) as session:
         product = session.query(Product).filter_by(code="PR-9").one()
         assert (product.list_price, product.tax_class) == (Decimal("88.80"), "services")
