@@ -137,21 +137,30 @@ class _HandlerFailed(Exception):
 
 def _run_batch(registry: Registry, session: Session, schema: str, report: RelayReport,
                max_attempts: int, backoff: int, careful: bool,
-               failed: dict[tuple[int, str], Exception | None]) -> int:
+               failed: dict[tuple[int, str], Exception | None],
+               deadline: float | None = None) -> int:
     """Claim, handle and record one batch in the session's transaction; return its size.
 
     A batch first runs without savepoints (two round trips fewer per handler); if a
     handler raises, the caller rolls it all back and runs it again ``careful``ly, each
-    handler in a savepoint, so a failure undoes only that handler's work.
+    handler in a savepoint, so a failure undoes only that handler's work. A batch
+    with external handlers stops at ``deadline`` (``report.more``): the rest of it
+    stays pending for the next relay.
     """
     handlers = event_handlers(registry)
     rows = _claim(session, BATCH_SIZE)
     # A handler working outside the database (add_event_handler(external=True)) cannot
     # be undone by a rollback: run the batch careful from the start, so that no other
     # handler's failure runs it a second time.
-    careful = careful or any(handlers.external(row.handler) for row in rows)
+    external = any(handlers.external(row.handler) for row in rows)
+    careful = careful or external
     done: list[tuple[int, str]] = []
-    for row in rows:
+    for index, row in enumerate(rows):
+        if external and index and deadline is not None and time.monotonic() >= deadline:
+            # HTTP calls take seconds, not milliseconds: hand the worker back on time
+            # rather than after a hundred slow endpoints, in one long transaction.
+            report.more = True
+            break
         key = (row.event_id, row.handler)
         handler = handlers.by_name.get(row.handler)
         attempt = row.attempts + 1
@@ -237,8 +246,8 @@ def relay_schema(registry: Registry, schema: str,
             try:
                 with session.begin():
                     claimed = _run_batch(registry, session, schema, report, max_attempts,
-                                         backoff, careful, failed)
-                    if claimed < BATCH_SIZE:
+                                         backoff, careful, failed, deadline)
+                    if claimed < BATCH_SIZE and not report.more:
                         prune(session, settings["jimu.outbox_retention_days"])
                         break
             except _HandlerFailed as failure:

@@ -19,6 +19,7 @@ from jimucrm.core.interfaces import IDatabase, ITenantDirectory
 from jimucrm.core.outbox import IOutbox, event_handlers
 from jimucrm.core.outbox.admin import replay
 from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery, OutboxEvent
+from jimucrm.core.outbox.relay import relay_schema
 from jimucrm.security.audit.models import AuditEntry
 
 ASSIGNED = {"lead_id": 41, "owner_id": 7, "previous_owner_id": None, "method": "manual",
@@ -310,3 +311,16 @@ def test_the_secret_is_in_no_log(webhook_registry, admin_client, tenant, receive
     assert not [text for text in texts + audit if secret in (text or "")]
     assert secret not in raw  # stored encrypted
     assert "redacted" in " ".join(audit)
+
+
+def test_a_relay_out_of_time_leaves_the_rest_of_a_batch_of_posts_pending(
+        webhook_registry, admin_client, tenant, receiver):
+    for path in ("/a", "/b", "/c"):
+        create_endpoint(admin_client, tenant, receiver.url(path))
+    emit(webhook_registry, tenant)
+    fan_out = relay_schema(webhook_registry, tenant.schema_name, budget=0)
+    assert fan_out.done == 1 and receiver.posts() == []  # database work: the whole batch
+    for sent in (1, 2, 3):
+        report = relay_schema(webhook_registry, tenant.schema_name, budget=0)
+        assert report.done == 1 and len(receiver.posts()) == sent
+        assert report.more is (sent < 3)
