@@ -6,6 +6,9 @@ notes when a dashboard figure shows each event.
   with its pool processes by PID;
 * :class:`Figure`: polls a count on its own connection every 2 ms and notes when it
   first reached each value above where it started;
+* :func:`add_pipeline_arguments`, :func:`throughput`: ``--events``, ``--rounds``,
+  ``--lag-events`` and ``--rate``, and the throughput rounds, the pipeline and its
+  inline baseline alternating;
 * :func:`paced` and :func:`lag_figures`: events one per transaction at a steady
   rate, and how long each took from its commit to the figure;
 * :func:`percentile`: nearest rank.
@@ -17,6 +20,7 @@ Used by ``events.py`` (a synthetic event) and ``crm.py`` (the sales addon's
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import statistics
@@ -35,6 +39,48 @@ def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (``q`` from 0 to 1) of ``values``."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+THROUGHPUT_TARGET = 500.0  # events/s, from the commit to the figure, one worker
+LAG_TARGET_MS = 1000.0  # p95
+
+
+def add_pipeline_arguments(parser: argparse.ArgumentParser, *, what: str, events: int,
+                           rounds: int, lag_events: int, rate: float) -> None:
+    """The pipeline measurements' options; ``what`` names the events (\"events\", ...)."""
+    parser.add_argument("--events", type=int, default=events,
+                        help=f"{what} committed at once per throughput measurement "
+                             "(default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=rounds,
+                        help="throughput rounds, inline and pipeline alternating "
+                             "(default: %(default)s)")
+    parser.add_argument("--lag-events", type=int, default=lag_events,
+                        help=f"{what} in the lag measurement, one per transaction "
+                             "(default: %(default)s)")
+    parser.add_argument("--rate", type=float, default=rate,
+                        help=f"{what} per second in the lag measurement (default: %(default)s)")
+
+
+def throughput(events: int, rounds: int, inline: Callable[[], float],
+               pipeline: Callable[[], dict[str, float]]) -> dict[str, Any]:
+    """``rounds`` rounds of ``inline()`` (events/s) and ``pipeline()`` (its figures,
+    ``events_per_second`` among them), which one goes first alternating so machine
+    noise falls on both alike; every round, and the medians."""
+    from _servers import log
+
+    runs = []
+    for index in range(rounds):
+        figures: dict[str, Any] = {}
+        for kind in ("inline", "pipeline") if index % 2 == 0 else ("pipeline", "inline"):
+            if kind == "inline":
+                figures["inline_events_per_second"] = inline()
+            else:
+                figures.update(pipeline())
+        runs.append(figures)
+        log(f"round {index + 1}: inline {figures['inline_events_per_second']:.0f}/s, "
+            f"pipeline {figures['events_per_second']:.0f}/s")
+    return {"events": events, "rounds": runs, "target": THROUGHPUT_TARGET,
+            **{key: statistics.median(run[key] for run in runs) for key in runs[0]}}
 
 
 def paced(count: int, rate: float, commit_one: Callable[[], float]) -> list[float]:

@@ -29,7 +29,6 @@ import argparse
 import os
 import platform
 import secrets
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -38,7 +37,16 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from _pipeline import Figure, Worker, lag_figures, paced
+from _pipeline import (
+    LAG_TARGET_MS,
+    THROUGHPUT_TARGET,
+    Figure,
+    Worker,
+    add_pipeline_arguments,
+    lag_figures,
+    paced,
+    throughput,
+)
 from _servers import log
 from sqlalchemy import Column, Date, Integer, MetaData, Numeric, Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,8 +57,6 @@ EVENT = "bench.order_paid"
 HANDLER = "bench.revenue"
 MODULE = "events"  # what the worker imports this file as
 SLUG = "bench-events"
-THROUGHPUT_TARGET = 500.0  # events/s
-LAG_TARGET_MS = 1000.0  # p95
 
 METADATA = MetaData(schema=TENANT_SCHEMA)
 # The dashboard figure: orders and revenue per day.
@@ -182,30 +188,10 @@ def run(servers, args: argparse.Namespace) -> dict[str, Any]:
         log("warming up")
         bench.pipeline(min(200, args.events))
         bench.inline(min(200, args.events), bench.day(), min(200, args.events))
-        runs = []
-        for index in range(args.rounds):
-            # Alternate which goes first, so machine noise falls on both alike.
-            order = ("inline", "pipeline") if index % 2 == 0 else ("pipeline", "inline")
-            figures: dict[str, Any] = {}
-            for kind in order:
-                if kind == "inline":
-                    figures["inline_events_per_second"] = bench.inline(args.events, bench.day(),
-                                                                       args.events)
-                else:
-                    figures.update(bench.pipeline(args.events))
-            runs.append(figures)
-            log(f"round {index + 1}: inline {figures['inline_events_per_second']:.0f}/s, "
-                f"pipeline {figures['events_per_second']:.0f}/s")
-        results["throughput"] = {
-            "events": args.events, "rounds": runs,
-            "inline_events_per_second": statistics.median(
-                r["inline_events_per_second"] for r in runs),
-            "events_per_second": statistics.median(r["events_per_second"] for r in runs),
-            "producer_events_per_second": statistics.median(
-                r["producer_events_per_second"] for r in runs),
-            "first_event_ms": statistics.median(r["first_event_ms"] for r in runs),
-            "target": THROUGHPUT_TARGET,
-        }
+        results["throughput"] = throughput(
+            args.events, args.rounds,
+            lambda: bench.inline(args.events, bench.day(), args.events),
+            lambda: bench.pipeline(args.events))
         log(f"lag: {args.lag_events} events, one per transaction, {args.rate}/s")
         results["lag"] = bench.lag(args.lag_events, args.rate)
         results["lag"]["target_p95_ms"] = LAG_TARGET_MS
@@ -250,16 +236,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_server_arguments(parser, "the Celery broker (the relay and health tasks)")
-    parser.add_argument("--events", type=int, default=5000,
-                        help="events committed at once per throughput measurement "
-                             "(default: %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="throughput rounds, inline and pipeline alternating "
-                             "(default: %(default)s)")
-    parser.add_argument("--lag-events", type=int, default=500,
-                        help="events in the lag measurement (default: %(default)s)")
-    parser.add_argument("--rate", type=float, default=50.0,
-                        help="events per second in the lag measurement (default: %(default)s)")
+    add_pipeline_arguments(parser, what="events", events=5000, rounds=3, lag_events=500,
+                           rate=50.0)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1,000 events, 1 round, 100 lag events")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
