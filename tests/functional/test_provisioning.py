@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-from jimucrm.addons.contacts.models import Contact
+from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.core.cli import cli
 from jimucrm.core.interfaces import IDatabase
 from jimucrm.tenants.interfaces import ITenantProvisioner
@@ -47,7 +47,7 @@ def test_demo_tenant_has_chinese_sample_data(registry, make_tenant):
     demo = make_tenant("示例", demo=True)
     database = registry.getUtility(IDatabase)
     with database.session(demo.schema_name) as session:
-        names = session.scalars(select(Contact.company)).all()
+        names = session.scalars(select(Company.name).join(Contact.company)).all()
     assert len(names) >= 50
     assert any("有限公司" in name for name in names)
 

@@ -151,6 +151,10 @@ def plausible_value(name: str, form: webtest.Form) -> str:
         return "filler@example.cn"
     if "phone" in lowered or "mobile" in lowered or kind == "tel":
         return "13800138000"
+    if "id_number" in lowered:  # a resident ID number with its check digit
+        return "11010519491231002X"
+    if "credit_code" in lowered:  # a unified social credit code with its check character
+        return "91350100M000100Y43"
     if "url" in lowered or "site" in lowered or kind == "url":
         return "https://example.cn/"
     if kind == "number":

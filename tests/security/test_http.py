@@ -42,7 +42,7 @@ def test_form_post_with_wrong_csrf_token_is_refused(logged_in, tenant):
 def test_output_is_escaped(logged_in, tenant):
     form = logged_in.get(f"{tenant.prefix}/contacts/new").forms["contact-form"]
     form["name"] = '<img src=x onerror="alert(1)">'
-    form["company"] = "\"><script>alert('x')</script>"
+    form["title"] = "\"><script>alert('x')</script>"
     detail = form.submit().follow()
     assert "<img src=x" not in detail.text
     assert "<script>alert('x')</script>" not in detail.text

@@ -133,11 +133,12 @@ def test_xss_payloads_stored_through_the_api_are_escaped_on_the_pages(
             assert response.content_type == "application/json"
             stored += response.status_int == 201
     # Fields shorter than the payload (names, titles) or with a pattern (phone, e-mail)
-    # refuse it with 422; the long free-text fields (company, notes) must take it.
+    # refuse it with 422; the long free-text fields (street, notes) must take it.
     assert stored >= 2, "too few payloads were stored for the check to mean anything"
     pages = sweep.crawl(app, tenant.prefix, ("/",))
     leaks = {url: found for url, response in pages.items() if "html" in response.content_type
              and (found := sweep.xss_findings(response.text, markers))}
     assert not leaks, leaks
-    listing = app.get(f"{tenant.prefix}/contacts/").text
-    assert "&lt;script&gt;" in listing
+    # The payloads did arrive (escaped) on the records' pages: the sweep is not vacuous.
+    assert any("&lt;script&gt;" in response.text for response in pages.values()
+               if "html" in response.content_type)

@@ -29,8 +29,9 @@ def test_conversion_makes_a_contact_and_an_opportunity(as_user, tenant, crm):
     assert lead.status == "converted" and lead.converted_at is not None
     with crm.session() as session:
         contact = session.get(Contact, lead.contact_id)
-        assert (contact.name, contact.company, contact.city, contact.owner_id) == \
-            ("王总", "华夏机械有限公司", "华东", crm.user_id("converter"))
+        assert (contact.name, contact.company_name, contact.city, contact.owner_id,
+                contact.source) == ("王总", "华夏机械有限公司", "华东",
+                                    crm.user_id("converter"), "lead")
         deal = session.scalars(select(Opportunity).where(Opportunity.lead_id == lead_id)).one()
         assert deal.amount == Decimal("120000.50") and deal.contact_id == contact.id
         assert deal.stage.name == "需求确认" and deal.owner_id == crm.user_id("converter")

@@ -11,7 +11,8 @@ class GroupCompanyScorer:
     """Group companies are VIPs: 100. Everyone else: 10."""
 
     def score(self, contact) -> int:
-        return 100 if "集团" in (contact.company or "") else 10
+        company = contact.company  # a person may belong to a company
+        return 100 if company is not None and "集团" in company.name else 10
 
 
 def includeme(config: Configurator) -> None:
