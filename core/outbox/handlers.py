@@ -135,6 +135,9 @@ def add_event_handler(config: Configurator, event: str, handler: Callable, *,
         handlers = config.registry.jimu_event_handlers
         if event == EVERY_EVENT:
             handlers.add(entry)
+            # Every declaration has run (order=1): the catalogue shows the subscriber.
+            for declared in handlers.broadcast_events():
+                catalogue.points[declared].subscribed_by.add(owner)
             return
         if event not in handlers.events:
             raise AddonGraphError(f"handler {name} of {owner} handles event {event!r}, which "

@@ -15,7 +15,7 @@ from sqlalchemy import cast, func, select
 from sqlalchemy.dialects.postgresql import TEXT
 
 from jimucrm.addons.webhooks.models import WebhookDelivery, WebhookEndpoint
-from jimucrm.core.interfaces import IDatabase, ITenantDirectory
+from jimucrm.core.interfaces import IAddonCatalogue, IDatabase, ITenantDirectory
 from jimucrm.core.outbox import IOutbox, event_handlers
 from jimucrm.core.outbox.admin import replay
 from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery, OutboxEvent
@@ -66,6 +66,7 @@ def log_rows(registry, tenant) -> list[WebhookDelivery]:
         return rows
 
 
+@pytest.mark.extension_point("webhook.deliver")
 def test_an_endpoint_made_in_the_form_gets_the_event_signed(webhook_registry, admin_client,
                                                             tenant, receiver):
     endpoint_id, secret = create_endpoint(admin_client, tenant, receiver.url("/hook"))
@@ -121,6 +122,8 @@ def test_the_fan_out_gets_every_event_but_its_own_for_tenants_with_the_addon(web
     assert "webhook.deliver" not in handlers.broadcast_events()
     assert {"lead.assigned", "order.paid"} <= set(handlers.broadcast_events())
     assert handlers.external("webhooks.deliver") and not handlers.external("webhooks.fan_out")
+    points = webhook_registry.getUtility(IAddonCatalogue).points
+    assert "webhooks" in points["lead.assigned"].subscribed_by  # jimu extension-points says so
 
 
 def test_an_endpoint_subscribes_to_some_events_only(webhook_registry, admin_client, tenant,
