@@ -44,6 +44,7 @@ from urllib.parse import urlencode
 import psycopg
 import sqlalchemy
 import webtest
+from _app import BenchApp
 from _pipeline import (
     LAG_TARGET_MS,
     THROUGHPUT_TARGET,
@@ -65,18 +66,13 @@ from jimucrm.addons.sales.demo import CATEGORIES, PRODUCTS
 from jimucrm.addons.sales.interfaces import ITaxPolicy
 from jimucrm.addons.sales.models import Order, OrderLine, Product, ProductCategory
 from jimucrm.addons.sales.workflow import Actor, transition
-from jimucrm.core import configure
-from jimucrm.core.interfaces import IAddonCatalogue, ICryptoProvider, IDatabase, ITenantDirectory
+from jimucrm.core.interfaces import IAddonCatalogue, ITenantDirectory
 from jimucrm.core.outbox import IOutbox
 from jimucrm.core.outbox.models import OutboxEvent
 from jimucrm.security.keys import EncryptedText, ring_for
-from jimucrm.security.models import User
-from jimucrm.security.rbac.models import Role, UserRole
 from jimucrm.tenants.interfaces import ITenantProvisioner
-from jimucrm.tenants.upgrade import upgrade_public
 
 SLUG = "bench-crm"
-PASSWORD = "correct-horse-电池-staple"
 STAFF = 6  # staff users owning the customers and orders (plus a manager and an admin)
 LIST_TARGET_MS = 50.0
 LIST_RATIO_TARGET = 2.0
@@ -98,51 +94,26 @@ LEVELS = ["vip", "important", "regular", "regular", "regular", "potential"]
 # ---------------------------------------------------------------- the app
 
 
-class App:
-    """The configured app, its tenant, users and WSGI clients."""
+class App(BenchApp):
+    """The configured app and its one tenant."""
 
     def __init__(self, settings: dict[str, str]) -> None:
-        self.config = configure(settings)
-        self.registry = self.config.registry
-        upgrade_public(self.registry)
-        self.database = self.registry.getUtility(IDatabase)
+        super().__init__(settings)
         self.outbox = self.registry.getUtility(IOutbox)
-        self.wsgi = self.config.make_wsgi_app()
         self.pg_url = settings["jimu.database_url"]  # plain postgresql://, for psycopg
         self.registry.getUtility(ITenantProvisioner).create(SLUG, "积木基准贸易有限公司")
         self.tenant = self.registry.getUtility(ITenantDirectory).by_slug(SLUG)
         self.schema = self.tenant.schema_name
         self.users: dict[str, int] = {}
-        # One Argon2 hash for every user (same password): hashing is not what is measured.
-        self.password_hash = self.registry.getUtility(ICryptoProvider).hash_password(PASSWORD)
 
     def session(self):
         return self.database.session(self.schema)
 
-    def add_user(self, username: str, *, is_admin: bool = False,
-                 roles: tuple[str, ...] = ()) -> int:
-        """As tests/conftest.py's make_user: a user with a real Argon2 hash and its roles."""
-        with self.session() as session, session.begin():
-            user = User(username=username, email=f"{username}@{SLUG}.example.cn",
-                        display_name=f"{username} 用户", is_admin=is_admin, is_active=True,
-                        password_hash=self.password_hash)
-            session.add(user)
-            session.flush()
-            for role in session.scalars(select(Role).where(Role.key.in_(roles))):
-                session.add(UserRole(user_id=user.id, role_id=role.id))
-            self.users[username] = user.id
-            return user.id
-
-    def logged_in(self, username: str) -> webtest.TestApp:
-        """A WebTest client logged in through the real form (no lint middleware: it would
-        add its own cost to every request measured)."""
-        client = webtest.TestApp(self.wsgi, extra_environ={"HTTP_HOST": "localhost"},
-                                 lint=False)
-        form = client.get(f"/t/{SLUG}/login").forms["login-form"]
-        form["login"] = username
-        form["password"] = PASSWORD
-        form.submit(status=303).follow(status=200)
-        return client
+    def user(self, username: str, *, is_admin: bool = False,
+             roles: tuple[str, ...] = ()) -> int:
+        self.users[username] = self.add_user(self.schema, SLUG, username, is_admin=is_admin,
+                                             roles=roles)
+        return self.users[username]
 
 
 # ---------------------------------------------------------------- data
@@ -212,9 +183,9 @@ class Data:
         app, args = self.app, self.args
         started = time.perf_counter()
         log(f"users: an administrator, a manager and {STAFF} staff")
-        app.add_user("admin", is_admin=True)
-        app.add_user("manager", roles=("manager",))
-        self.staff_ids = [app.add_user(f"staff{index:02d}", roles=("staff",))
+        app.user("admin", is_admin=True)
+        app.user("manager", roles=("manager",))
+        self.staff_ids = [app.user(f"staff{index:02d}", roles=("staff",))
                           for index in range(1, STAFF + 1)]
         with app.session() as session, session.begin(), \
                 psycopg.connect(app.pg_url) as raw:
@@ -509,7 +480,7 @@ def bench_pages(app: App, data: Data, args: argparse.Namespace) -> dict[str, Any
     cases = []
     base = f"/t/{SLUG}/contacts/"
     for user in ("admin", "staff01"):
-        client = app.logged_in(user)
+        client = app.logged_in(SLUG, user)
         cases.append(PageCase(app, client, user, "list", base, None))
         cases.append(PageCase(app, client, user, "name prefix",
                               f"{base}?{urlencode({'q': data.name_prefix})}", data.name_prefix))

@@ -38,18 +38,14 @@ from typing import Any
 import psycopg
 import sqlalchemy
 import webtest
+from _app import BenchApp
 from _servers import Servers, add_server_arguments, log, run_benchmark, servers
 from sqlalchemy import Engine
 
-from jimucrm.core import configure
-from jimucrm.core.interfaces import ICryptoProvider, IDatabase
-from jimucrm.security.models import User
 from jimucrm.tenants.interfaces import ITenantProvisioner
 from jimucrm.tenants.slugs import schema_for
-from jimucrm.tenants.upgrade import upgrade_public
 
 BASE_DOMAIN = "jimu.test"
-PASSWORD = "correct-horse-电池-staple"
 USERNAME = "staff"
 HOME_TENANT = "bench-home"
 SESSION_SECONDS = 900
@@ -90,26 +86,18 @@ def human_bytes(value: float | None) -> str:
 # ---------------------------------------------------------------- the app
 
 
-class App:
+class App(BenchApp):
     """The configured app, its WSGI client and the handles the phases need."""
 
     def __init__(self, settings: dict[str, str]) -> None:
-        self.config = configure(settings)
-        self.registry = self.config.registry
-        upgrade_public(self.registry)
-        self.database = self.registry.getUtility(IDatabase)
+        super().__init__(settings)
         self.provisioner = self.registry.getUtility(ITenantProvisioner)
-        self.wsgi = self.config.make_wsgi_app()
         self.slugs: list[str] = []
         self.cache_seconds = self.registry.settings["jimu.tenant_cache_seconds"]
 
     @property
     def engine(self) -> Engine:
         return self.database.engine
-
-    def client(self) -> webtest.TestApp:
-        # No lint middleware: it would add its own cost to every request measured.
-        return webtest.TestApp(self.wsgi, extra_environ={"HTTP_HOST": "localhost"}, lint=False)
 
     def provision(self, slug: str) -> None:
         self.provisioner.create(slug, f"基准公司 {slug}")
@@ -127,22 +115,11 @@ class App:
                 log(f"  {i + 1}/{missing} ({time.monotonic() - started:.0f} s)")
 
     def make_user(self, slug: str) -> None:
-        """As tests/conftest.py's make_user: one staff user with a real Argon2 hash."""
-        with self.database.session(schema_for(slug)) as session, session.begin():
-            session.add(User(username=USERNAME, email=f"{USERNAME}@{slug}.example.cn",
-                             display_name=f"{USERNAME} 用户",
-                             password_hash=self.registry.getUtility(ICryptoProvider)
-                             .hash_password(PASSWORD),
-                             is_admin=False, is_active=True))
+        """One user of ``slug`` with no role (the home page needs none)."""
+        self.add_user(schema_for(slug), slug, USERNAME)
 
     def logged_in_client(self, slug: str) -> webtest.TestApp:
-        """Log in through the real form (CSRF token included), as a browser would."""
-        client = self.client()
-        form = client.get(f"/t/{slug}/login").forms["login-form"]
-        form["login"] = USERNAME
-        form["password"] = PASSWORD
-        form.submit(status=303).follow(status=200)
-        return client
+        return self.logged_in(slug, USERNAME)
 
     def serve_home(self, client: webtest.TestApp, slug: str) -> None:
         """One home page request with the tenant directory's cache expired.
