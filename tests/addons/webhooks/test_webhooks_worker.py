@@ -8,12 +8,12 @@ import subprocess
 import sys
 import time
 
-import psutil
 import pytest
 from conftest import WEBHOOK_SETTINGS
 from test_webhooks import create_endpoint, emit, log_rows, verify
 
 from jimucrm.core.celery import get_celery
+from jimucrm.core.cli.serve import stop_process_tree
 from jimucrm.core.tasks import health
 
 
@@ -32,15 +32,14 @@ def worker(servers, settings, webhook_registry, tmp_path):
              "--redis-url", servers.redis_url, "worker", "--concurrency=1",
              "--loglevel=warning"], env=environ, stdout=output, stderr=subprocess.STDOUT)
     try:
-        get_celery(webhook_registry).tasks[health.name].apply_async().get(timeout=90)
+        try:
+            get_celery(webhook_registry).tasks[health.name].apply_async().get(timeout=90)
+        except Exception as exc:
+            raise AssertionError(f"the worker did not answer ({exc!r}); its log:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}") from None
         yield process
     finally:
-        processes = [psutil.Process(process.pid)]
-        processes += processes[0].children(recursive=True)
-        for each in processes:
-            each.kill()
-        psutil.wait_procs(processes, timeout=10)
-        process.wait(timeout=10)
+        stop_process_tree(process)
 
 
 def _wait(check, timeout: float = 30) -> None:
