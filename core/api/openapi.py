@@ -34,11 +34,11 @@ from .errors import CODES, CSRF_FAILED
 from .resources import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
-    OPERATIONS,
     ApiField,
     api_fields,
     api_path,
     filter_operators,
+    operations,
 )
 
 OPENAPI_VERSION = "3.0.3"
@@ -108,6 +108,8 @@ def _record_schema(spec, fields: tuple[ApiField, ...], translate) -> dict[str, A
         if not entry.writable:
             schema["readOnly"] = True
         properties[entry.name] = schema
+    for name, schema in (spec.api_detail_schema or {}).items():
+        properties[name] = {**schema, "readOnly": True}  # in the one-record GET only
     return {"type": "object", "title": translate(spec.item_title), "properties": properties,
             "required": ["id", *(entry.name for entry in fields if entry.field.required)]}
 
@@ -176,7 +178,7 @@ def _operations(spec, fields, request: Request) -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
     id_parameter = {"name": "id", "in": "path", "required": True,
                     "schema": {"type": "integer", "minimum": 1}}
-    for _view, kind, method, action, _renderer in OPERATIONS:
+    for _view, kind, method, action, _renderer in operations(spec):
         if not request.has_permission(spec.can(action)):
             continue
         operation: dict[str, Any] = {"operationId": f"{action}_{spec.name}"

@@ -303,7 +303,11 @@ def _record(spec, request: Request, action: str) -> Any:
 
 
 def get_resource(spec, request: Request) -> dict:
-    return serialize(spec, _record(spec, request, "read"), api_fields(request, spec))
+    record = _record(spec, request, "read")
+    body = serialize(spec, record, api_fields(request, spec))
+    if spec.api_detail is not None:
+        body.update(spec.api_detail(request, record))
+    return body
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -450,6 +454,11 @@ OPERATIONS = (
 )
 
 
+def operations(spec) -> tuple:
+    """The :data:`OPERATIONS` ``spec`` offers: reading only, when it is not editable."""
+    return tuple(entry for entry in OPERATIONS if spec.editable or entry[3] == "view")
+
+
 def add_resource(config: Configurator, spec) -> None:
     """Register the REST resource of ``spec`` (called by ``config.add_model_views``).
 
@@ -461,7 +470,7 @@ def add_resource(config: Configurator, spec) -> None:
                          f"{API_V1}/")
     config.add_route(api_route(spec, "list"), api_path(spec, "list"))
     config.add_route(api_route(spec, "item"), api_path(spec, "item"))
-    for function, kind, method, action, renderer in OPERATIONS:
+    for function, kind, method, action, renderer in operations(spec):
         def view(request: Request, function=function):
             return function(spec, request)
 
@@ -471,5 +480,5 @@ def add_resource(config: Configurator, spec) -> None:
                         permission=spec.can(action), tenant=True, renderer=renderer)
 
 
-__all__ = ["ApiField", "add_resource", "api_fields", "api_path", "api_route",
+__all__ = ["ApiField", "add_resource", "api_fields", "api_path", "api_route", "operations",
            "filter_operators", "serialize"]

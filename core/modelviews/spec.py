@@ -49,6 +49,24 @@ class ModelViews:
     on_updated: RecordHook | None
     addon: str | None
     scope: ScopeHook | None = None
+    # False: no new/edit/delete pages nor POST/PATCH/DELETE (an addon's own editor is
+    # the one way to change such records).
+    editable: bool = True
+    # False: the addon registers the record's page itself, as route ``<name>`` with ``id``.
+    detail: bool = True
+    # Extra members of the API's one-record GET (lines of an order…), and their schema.
+    api_detail: Callable[[Any, Any], dict[str, Any]] | None = None
+    api_detail_schema: dict[str, Any] | None = None
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The generated page actions (see :meth:`route`) this spec registers."""
+        found = ["list", "export", "columns", "filters", "filter_delete", "relation_search"]
+        if self.detail:
+            found.append("detail")
+        if self.editable:
+            found += ["new", "edit", "delete"]
+        return tuple(found)
 
     # -- fields --------------------------------------------------------------------
     def field(self, name: str) -> Field | None:
@@ -64,6 +82,11 @@ class ModelViews:
     @property
     def filterable(self) -> tuple[Field, ...]:
         return tuple(item for item in self.fields if item.filterable)
+
+    @property
+    def list_slot(self) -> str:
+        """The UI slot addons fill with panels above the list (links to their own pages)."""
+        return f"{self.key}.list"
 
     @property
     def detail_slot(self) -> str:
@@ -123,6 +146,10 @@ def add_model_views(
     on_created: RecordHook | None = None,
     on_updated: RecordHook | None = None,
     scope: ScopeHook | None = None,
+    editable: bool = True,
+    detail: bool = True,
+    api_detail: Callable[[Any, Any], dict[str, Any]] | None = None,
+    api_detail_schema: dict[str, Any] | None = None,
 ) -> ModelViews:
     """Config directive: generic pages for ``model``, driven by its field metadata.
 
@@ -148,7 +175,13 @@ def add_model_views(
     (an addon sends its domain events there). ``scope(request, statement, action)``
     replaces the record rules for a model with rules of its own (it must apply
     :class:`~jimucrm.core.interfaces.IRecordRules` itself: crm's leads add the
-    public pool to what ``leads.claim`` holders read). Returns the :class:`ModelViews`.
+    public pool to what ``leads.claim`` holders read). ``editable=False`` leaves out
+    the new, edit and delete pages and the API's POST, PATCH and DELETE (records an
+    addon's own editor and state machine change: sales orders); ``detail=False`` leaves
+    out the detail page, which the addon registers itself as route ``<name>`` (``id``
+    in the path), so the list links to it. ``api_detail(request, record)`` returns
+    extra members of the API's one-record GET, described by ``api_detail_schema``
+    (``{"lines": {...JSON schema...}}``). Returns the :class:`ModelViews`.
     """
     fields = fields_of(model)
     if not fields:
@@ -177,11 +210,17 @@ def add_model_views(
         form_fields=form,
         default_sort=sort, title_field=title_field or columns[0], owner=owner,
         page_size=page_size, on_created=on_created, on_updated=on_updated, scope=scope,
+        editable=editable, detail=detail, api_detail=api_detail,
+        api_detail_schema=api_detail_schema,
         addon=config.registry.getUtility(IAddonCatalogue).addon_of(config.package_name),
     )
-    config.add_ui_slot(spec.detail_slot,
-                       f"The detail page of {model.__name__}: panels below its fields "
-                       f"(the record is passed as ``record``).")
+    config.add_ui_slot(spec.list_slot,
+                       f"The list of {model.__name__}: panels above its search (the spec "
+                       f"is passed as ``spec``).")
+    if detail:
+        config.add_ui_slot(spec.detail_slot,
+                           f"The detail page of {model.__name__}: panels below its fields "
+                           f"(the record is passed as ``record``).")
     _add_routes(config, spec)
 
     def register() -> None:
@@ -204,16 +243,13 @@ def fields_by_name(fields: tuple[Field, ...]) -> dict[str, Field]:
 def _add_routes(config: Configurator, spec: ModelViews) -> None:
     prefix = spec.route_prefix
     # Fixed paths before ``{id}``; ids are digits only, anything else is no route.
-    config.add_route(spec.route("list"), f"{prefix}/")
-    config.add_route(spec.route("new"), f"{prefix}/new")
-    config.add_route(spec.route("export"), f"{prefix}/export")
-    config.add_route(spec.route("columns"), f"{prefix}/columns")
-    config.add_route(spec.route("filters"), f"{prefix}/filters")
-    config.add_route(spec.route("filter_delete"), f"{prefix}/filters/{{id:\\d+}}/delete")
-    config.add_route(spec.route("relation_search"), f"{prefix}/relations/{{field}}")
-    config.add_route(spec.route("detail"), f"{prefix}/{{id:\\d+}}")
-    config.add_route(spec.route("edit"), f"{prefix}/{{id:\\d+}}/edit")
-    config.add_route(spec.route("delete"), f"{prefix}/{{id:\\d+}}/delete")
+    paths = (("list", "/"), ("new", "/new"), ("export", "/export"), ("columns", "/columns"),
+             ("filters", "/filters"), ("filter_delete", "/filters/{id:\\d+}/delete"),
+             ("relation_search", "/relations/{field}"), ("detail", "/{id:\\d+}"),
+             ("edit", "/{id:\\d+}/edit"), ("delete", "/{id:\\d+}/delete"))
+    for action, path in paths:
+        if action in spec.actions:
+            config.add_route(spec.route(action), prefix + path)
 
 
 def model_views(registry: Registry, key: str) -> ModelViews | None:

@@ -73,6 +73,8 @@ class Page:
         return self.url(action, id=getattr(record, self.spec.id_attr))
 
     def can(self, action: str) -> bool:
+        if action in ("create", "edit", "delete") and not self.spec.editable:
+            return False
         return bool(self.request.has_permission(self.spec.can(action)))
 
     def can_change(self, record: Any, action: str) -> bool:
@@ -191,6 +193,7 @@ def _list_data(spec: ModelViews, request: Request, state: ListState,
         "filter_options": {item.name: options(request, spec.model, item)
                            for item, _params in filters if item.relation is not None},
         "searchable": [item for item in readable if item.search],
+        "panels": request.panels(spec.list_slot, spec=spec),
         "filter_name": "", "filter_error": None,
     }
 
@@ -483,6 +486,9 @@ VIEWS = (
 def add_views(config: Configurator, spec: ModelViews) -> None:
     """Register the generic views of ``spec`` (called by ``config.add_model_views``)."""
     for function, route, permission, template, methods in VIEWS:
+        if route not in spec.actions:
+            continue
+
         def view(request: Request, function=function):
             return function(spec, request)
 
