@@ -20,6 +20,7 @@ from jimucrm.core.events import ITenantProvisioned
 from jimucrm.core.i18n import _
 
 from . import events
+from .api import DETAIL_SCHEMA, order_detail
 from .interfaces import ITaxPolicy
 from .merge import move_orders
 from .models import Order, Product, ProductCategory
@@ -50,7 +51,16 @@ def includeme(config: Configurator) -> None:
                      order=20, permission="orders.view")
     config.add_request_method(customer_sales, "customer_sales")
 
-    config.add_route("sales_orders", "/sales/orders/")
+    # The quote and order list, its export and the read-only REST resource are generated
+    # (before the editor's routes: /sales/orders/export is no order id); the order's page,
+    # the editor and the state actions are the addon's own (detail=False, editable=False).
+    config.add_model_views(
+        Order, name="sales_order", list_name="sales_orders", route_prefix="/sales/orders",
+        permission="orders", title=_("Quotes and orders"), item_title=_("Order"),
+        list_columns=("number", "kind", "state", "customer_id", "order_date", "total_amount",
+                      "owner_id"),
+        default_sort=("-order_date",), editable=False, detail=False,
+        api_detail=order_detail, api_detail_schema=DETAIL_SCHEMA)
     config.add_route("sales_order_new", "/sales/orders/new")
     config.add_route("sales_order", "/sales/orders/{id}")
     config.add_route("sales_order_edit", "/sales/orders/{id}/edit")
@@ -69,6 +79,12 @@ def includeme(config: Configurator) -> None:
         ProductCategory, name="sales_category", list_name="sales_categories",
         route_prefix="/sales/categories", permission="products", title=_("Categories"),
         item_title=_("Category"), default_sort=("name",), owner=None)
+    # The sales pages' navigation (orders, quotes, new ones, products…) above the
+    # generated lists too.
+    for key in ("sales_orders", "sales_products", "sales_categories"):
+        config.add_panel(f"{key}.list", "jimucrm.addons.sales:templates/nav_panel.pt",
+                         order=1, permission="orders.view" if key == "sales_orders"
+                         else "products.view")
     config.add_menu_item("sales", _("Sales"), "sales_orders", order=40,
                          permission="orders.view")
     config.scan(".views")

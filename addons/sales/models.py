@@ -48,6 +48,16 @@ CURRENCY_CHOICES = tuple(CURRENCIES.items())
 # choices); a replacement ITaxPolicy's rate() must accept these keys.
 TAX_CLASS_CHOICES = tuple((key, label) for key, (_rate, label) in TAX_CLASSES.items())
 CATEGORY = {"label": "name", "order": "position"}
+KIND_CHOICES = (("order", _("Order")), ("quote", _("Quote")))
+# Every state of both flows (the workflow's labels are these).
+STATE_CHOICES = (
+    ("draft", _("Draft")), ("confirmed", _("Confirmed")), ("paid", _("Paid")),
+    ("shipped", _("Shipped")), ("completed", _("Completed")), ("cancelled", _("Cancelled")),
+    ("refunded", _("Refunded")), ("sent", _("Sent")), ("accepted", _("Accepted")),
+    ("rejected", _("Rejected")), ("converted", _("Converted to order")),
+)
+# Orders change only through the order editor and the workflow: no generated form.
+SYSTEM = {"form": False}
 
 
 class ProductCategory(TenantBase):
@@ -204,37 +214,46 @@ class Order(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), default="order")
-    number: Mapped[str] = mapped_column(String(24), unique=True, info={"label": _("Number")})
-    state: Mapped[str] = mapped_column(String(20), default="draft", info={"label": _("State")})
+    kind: Mapped[str] = mapped_column(String(10), default="order", info={
+        "label": _("Kind"), "choices": KIND_CHOICES, "filter": True, **SYSTEM})
+    number: Mapped[str] = mapped_column(String(24), unique=True, info={
+        "label": _("Number"), "search": "prefix", **SYSTEM})
+    state: Mapped[str] = mapped_column(String(20), default="draft", info={
+        "label": _("State"), "choices": STATE_CHOICES, "filter": True, **SYSTEM})
     customer_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"),
-                                             info={"label": _("Customer")})
+                                             info={"label": _("Customer"), "filter": True,
+                                                   "relation": {"label": "name"}, **SYSTEM})
     # Who the record belongs to, for record rules.
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), info={
+            "label": _("Owner"), "filter": True, **SYSTEM,
+            "relation": {"label": "display_name", "active": "is_active"}})
     pricelist_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sales_pricelists.id", ondelete="SET NULL"), info={"label": _("Price list")})
+        ForeignKey("sales_pricelists.id", ondelete="SET NULL"), info={
+            "label": _("Price list"), "relation": {"label": "name"}, "list": False, **SYSTEM})
     # The quote this order was converted from (one order per quote).
     quote_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_orders.id", ondelete="SET NULL"), unique=True)
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
-                                          info={"label": _("Currency")})
+                                          info={"label": _("Currency"), **SYSTEM})
     # CNY per unit of ``currency`` on the order date, kept for reporting in CNY.
     exchange_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal(1))
     prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False,
                                                      server_default=false())
-    order_date: Mapped[date] = mapped_column(Date, info={"label": _("Date")})
-    untaxed_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"),
-                                                    info={"label": _("Untaxed amount")})
-    tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"),
-                                                info={"label": _("Tax")})
-    total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"),
-                                                  info={"label": _("Total")})
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                     info={"label": _("Paid at")})
-    refunded_amount: Mapped[Decimal | None] = mapped_column(Money,
-                                                            info={"label": _("Refunded amount")})
+    order_date: Mapped[date] = mapped_column(Date, info={"label": _("Date"), "filter": True,
+                                                         **SYSTEM})
+    untaxed_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), info={
+        "label": _("Untaxed amount"), "list": False, **SYSTEM})
+    tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), info={
+        "label": _("Tax"), "list": False, **SYSTEM})
+    total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), info={
+        "label": _("Total"), "filter": True, **SYSTEM})
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={
+        "label": _("Paid at"), "list": False, **SYSTEM})
+    refunded_amount: Mapped[Decimal | None] = mapped_column(Money, info={
+        "label": _("Refunded amount"), "list": False, **SYSTEM})
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    notes: Mapped[str] = mapped_column(Text, default="", info={"label": _("Notes")})
+    notes: Mapped[str] = mapped_column(Text, default="", info={"label": _("Notes"), **SYSTEM})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())

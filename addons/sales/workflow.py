@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from jimucrm.core.i18n import _
 
 from . import events
-from .models import Order, OrderHistory, OrderLine
+from .models import STATE_CHOICES, Order, OrderHistory, OrderLine
 from .numbering import next_number
 
 # state -> the states it may move to.
@@ -64,12 +64,7 @@ EVENT_FOR = {
 # Only drafts are edited; after that, lines and amounts are what was agreed.
 EDITABLE_STATES = ("draft",)
 
-STATE_LABELS = {
-    "draft": _("Draft"), "confirmed": _("Confirmed"), "paid": _("Paid"),
-    "shipped": _("Shipped"), "completed": _("Completed"), "cancelled": _("Cancelled"),
-    "refunded": _("Refunded"), "sent": _("Sent"), "accepted": _("Accepted"),
-    "rejected": _("Rejected"), "converted": _("Converted to order"),
-}
+STATE_LABELS = dict(STATE_CHOICES)
 # How a message names a quote or an order in the middle of a sentence.
 KIND_NAMES = {"quote": _("quote"), "order": _("order")}
 ACTION_LABELS = {

@@ -1,4 +1,6 @@
-"""Quote and order list, detail with state buttons and status history, state changes."""
+"""A quote's or order's page with state buttons and status history, and state changes.
+
+The list is core's generated one (see the package), linking here."""
 
 from __future__ import annotations
 
@@ -8,14 +10,11 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.i18n import TranslationString
 from pyramid.request import Request
 from pyramid.view import view_config
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.core.i18n import _
 from jimucrm.core.interfaces import IRecordRules
-from jimucrm.core.pagination import paginate
-from jimucrm.core.urls import parse_id
 from jimucrm.security.models import User
 
 from ..forms import parse_decimal
@@ -24,7 +23,6 @@ from ..workflow import (
     ACTION_FOR,
     ACTION_LABELS,
     ACTIONS,
-    FLOWS,
     STATE_LABELS,
     STATE_PERMISSIONS,
     TransitionRefused,
@@ -35,47 +33,7 @@ from ..workflow import (
 )
 from . import TEMPLATES, actor, money, order_for, shown, when
 
-PAGE_SIZE = 50
 MAX_NOTE = 1000
-
-
-def _like_prefix(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
-
-
-@view_config(route_name="sales_orders", permission="orders.view", tenant=True,
-             renderer=TEMPLATES + "list.pt")
-def order_list(request: Request) -> dict:
-    kind = "quote" if request.params.get("kind") == "quote" else "order"
-    state = request.params.get("state", "")
-    if state not in FLOWS[kind]:
-        state = ""
-    term = request.params.get("q", "").strip()[:100]
-    customer = parse_id(request.params.get("customer"))  # from the customer's profile
-    query = (select(Order).join(Order.customer)
-             .outerjoin(Company, Company.id == Contact.company_id).where(Order.kind == kind))
-    query = request.find_service(IRecordRules).apply(request, query, Order)
-    if state:
-        query = query.where(Order.state == state)
-    if customer is not None:
-        query = query.where(Order.customer_id == customer)
-    if term:
-        pattern = _like_prefix(term)
-        query = query.where(or_(Order.number.ilike(pattern), Contact.name.ilike(pattern),
-                                Company.name.ilike(pattern)))
-    total = request.dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    page = paginate(request.params, total, PAGE_SIZE)
-    rows = request.dbsession.execute(
-        query.add_columns(User.display_name)
-        .outerjoin(User, User.id == Order.owner_id)
-        .options(contains_eager(Order.customer).selectinload(Contact.company))
-        .order_by(Order.order_date.desc(), Order.id.desc())
-        .limit(page.size).offset(page.offset)).all()
-    return {"rows": rows, "kind": kind, "state": state, "q": term, "customer": customer,
-            "page": page.number,
-            "pages": page.pages, "total": total, "states": STATE_LABELS,
-            "flow": list(FLOWS[kind]), "money": money, "show": shown(request)}
 
 
 def _actions(request: Request, order: Order) -> list[tuple[str, TranslationString]]:

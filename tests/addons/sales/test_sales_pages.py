@@ -154,7 +154,7 @@ def test_quote_becomes_an_order(registry, tenant, catalogue, browser_for, new_or
     quote_page = seller.get(f"{tenant.prefix}/sales/orders/{quote_id}")
     assert quote_page.html.find(id="converted-order") is not None
     assert "action-convert" not in {form.id for form in quote_page.forms.values()}
-    listing = seller.get(f"{tenant.prefix}/sales/orders/", params={"kind": "quote"})
+    listing = seller.get(f"{tenant.prefix}/sales/orders/", params={"f_kind": "quote"})
     assert _order(registry, tenant, quote_id).number in listing.text
 
 
