@@ -377,6 +377,9 @@ def _checked(spec, request: Request, data: dict[str, Any], creating: bool,
         # Ids of related records must name rows the caller may reach: a 422, never
         # a foreign-key violation.
         errors.update(check_relations(request, spec.model, sent, result.values, current))
+    if not errors and spec.clean is not None:
+        errors.update(spec.clean(request, {item.name: result.values[item.name]
+                                           for item in sent}, current))
     if errors:
         raise api_error(422, fields=errors)
     values = {}

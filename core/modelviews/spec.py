@@ -19,6 +19,9 @@ RecordHook = Callable[[Any, Any], None]
 # ``scope(request, statement, action)``: the statement narrowed to the rows the user
 # may reach for ``action`` ("read" or "write"), in place of the plain record rules.
 ScopeHook = Callable[[Any, Select, str], Select]
+# ``clean(request, values, record)``: errors by field name for what field metadata cannot
+# say (one field against another); ``record`` is None for a new one.
+CleanHook = Callable[[Any, dict[str, Any], Any], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class ModelViews:
     # Extra members of the API's one-record GET (lines of an order…), and their schema.
     api_detail: Callable[[Any, Any], dict[str, Any]] | None = None
     api_detail_schema: dict[str, Any] | None = None
+    clean: CleanHook | None = None
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -150,6 +154,7 @@ def add_model_views(
     detail: bool = True,
     api_detail: Callable[[Any, Any], dict[str, Any]] | None = None,
     api_detail_schema: dict[str, Any] | None = None,
+    clean: CleanHook | None = None,
 ) -> ModelViews:
     """Config directive: generic pages for ``model``, driven by its field metadata.
 
@@ -181,7 +186,10 @@ def add_model_views(
     out the detail page, which the addon registers itself as route ``<name>`` (``id``
     in the path), so the list links to it. ``api_detail(request, record)`` returns
     extra members of the API's one-record GET, described by ``api_detail_schema``
-    (``{"lines": {...JSON schema...}}``). Returns the :class:`ModelViews`.
+    (``{"lines": {...JSON schema...}}``). ``clean(request, values, record)`` checks
+    what the field metadata cannot (one field against another: a period's end not
+    before its start) and returns errors by field name; ``values`` are the checked values
+    sent, ``record`` the one edited (None on create). Returns the :class:`ModelViews`.
     """
     fields = fields_of(model)
     if not fields:
@@ -211,7 +219,7 @@ def add_model_views(
         default_sort=sort, title_field=title_field or columns[0], owner=owner,
         page_size=page_size, on_created=on_created, on_updated=on_updated, scope=scope,
         editable=editable, detail=detail, api_detail=api_detail,
-        api_detail_schema=api_detail_schema,
+        api_detail_schema=api_detail_schema, clean=clean,
         addon=config.registry.getUtility(IAddonCatalogue).addon_of(config.package_name),
     )
     config.add_ui_slot(spec.list_slot,

@@ -365,6 +365,8 @@ def form_view(spec: ModelViews, request: Request, record: Any = None):
         # A forged id (another tenant's, out of the user's records, none) is a field
         # error here, never a foreign-key violation at the flush.
         result.errors.update(check(request, spec.model, writable, result.values, record))
+    if result.valid and spec.clean is not None:
+        result.errors.update(spec.clean(request, result.values, record))
     if not result.valid:
         request.response.status_int = 400
         data["values"] = {**current, **submitted}
