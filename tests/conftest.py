@@ -234,3 +234,27 @@ def make_token(wsgi_app):
         return page.html.find(id="token-value")["value"]
 
     return make
+
+
+@pytest.fixture
+def token_api(wsgi_app):
+    """``token_api(tenant, token, language="en")``: a cookie-less client of ``/api/v1``
+    sending ``Authorization: Bearer <token>`` (what a script is), as
+    ``call(method, path, body=None, status=200)``: a GET's ``body`` is its query."""
+
+    def client_for(tenant: TenantHandle, token: str, language: str = "en"):
+        client = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+        headers = {"Authorization": f"Bearer {token}", "Accept-Language": language}
+        base = f"{tenant.prefix}/api/v1"
+
+        def call(method: str, path: str, body=None, status: int = 200):
+            if method == "GET":
+                return client.get(base + path, body or {}, headers=headers, status=status)
+            if method == "DELETE":
+                return client.delete(base + path, headers=headers, status=status)
+            return getattr(client, f"{method.lower()}_json")(base + path, body,
+                                                              headers=headers, status=status)
+
+        return call
+
+    return client_for

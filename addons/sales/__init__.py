@@ -23,10 +23,11 @@ from . import events
 from .api import DETAIL_SCHEMA, order_detail
 from .interfaces import ITaxPolicy
 from .merge import move_orders
-from .models import Order, Product, ProductCategory
+from .models import Order, PriceList, Product, ProductCategory
 from .profile import customer_sales
 from .services import VatPolicy
 from .subscribers import fill_demo_tenant
+from .views.pricelists import pricelist_period
 
 
 def includeme(config: Configurator) -> None:
@@ -65,9 +66,14 @@ def includeme(config: Configurator) -> None:
     config.add_route("sales_order", "/sales/orders/{id}")
     config.add_route("sales_order_edit", "/sales/orders/{id}/edit")
     config.add_route("sales_order_action", "/sales/orders/{id}/{action}")
-    config.add_route("sales_pricelists", "/sales/pricelists/")
-    config.add_route("sales_pricelist_new", "/sales/pricelists/new")
-    config.add_route("sales_pricelist", "/sales/pricelists/{id}")
+    # Price lists: the header (list, new, edit, delete, export, /api/v1/sales_pricelists) is
+    # generated; the page with the prices of products is the addon's own (detail=False),
+    # its route after the generated ones (/sales/pricelists/export is no price list).
+    config.add_model_views(
+        PriceList, name="sales_pricelist", route_prefix="/sales/pricelists",
+        permission="products", title=_("Price lists"), item_title=_("Price list"),
+        default_sort=("-active", "name"), owner=None, detail=False, clean=pricelist_period)
+    config.add_route("sales_pricelist", "/sales/pricelists/{id:\\d+}")
     config.add_route("sales_settings", "/sales/settings")
     # Products and categories: core's generated pages and REST resources (routes
     # sales_products, sales_product_new, sales_product, sales_product_edit… and
@@ -81,7 +87,7 @@ def includeme(config: Configurator) -> None:
         item_title=_("Category"), default_sort=("name",), owner=None)
     # The sales pages' navigation (orders, quotes, new ones, products…) above the
     # generated lists too.
-    for key in ("sales_orders", "sales_products", "sales_categories"):
+    for key in ("sales_orders", "sales_products", "sales_categories", "sales_pricelists"):
         config.add_panel(f"{key}.list", "jimucrm.addons.sales:templates/nav_panel.pt",
                          order=1, permission="orders.view" if key == "sales_orders"
                          else "products.view")

@@ -120,13 +120,16 @@ class PriceList(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info={"label": _("Price list name")})
-    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY,
-                                          info={"label": _("Currency")})
-    valid_from: Mapped[date | None] = mapped_column(Date, info={"label": _("Valid from")})
-    valid_to: Mapped[date | None] = mapped_column(Date, info={"label": _("Valid to")})
+    name: Mapped[str] = mapped_column(String(100), info={"label": _("Price list name"),
+                                                         "search": "prefix"})
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY, info={
+        "label": _("Currency"), "choices": CURRENCY_CHOICES, "filter": True})
+    valid_from: Mapped[date | None] = mapped_column(Date, info={"label": _("Valid from"),
+                                                                "filter": True})
+    valid_to: Mapped[date | None] = mapped_column(Date, info={"label": _("Valid to"),
+                                                              "filter": True})
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(),
-                                         info={"label": _("Active")})
+                                         info={"label": _("Active"), "filter": True})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     items: Mapped[list[PriceListItem]] = relationship(

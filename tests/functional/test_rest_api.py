@@ -292,6 +292,15 @@ def test_openapi_document_is_valid_and_lists_contacts(boss_api, wsgi_app, make_t
 def test_schemathesis_finds_no_server_error_and_no_drift(boss_api, wsgi_app, registry, tenant):
     """Generated requests for every operation of the document (WSGI, offline): no 5xx,
     and every response conforms to the document (status, content type, schema)."""
+    _add(registry, tenant, [{"name": f"样本{number}"} for number in range(3)])
+    statuses = _fuzz(boss_api, wsgi_app, operations=5, examples=15)
+    # The requests reached the records, not only the error paths.
+    assert {("GET", 200), ("POST", 201)} <= statuses, statuses
+
+
+def _fuzz(api: Api, wsgi_app, *, operations: int, examples: int) -> set[tuple[str, int]]:
+    """Run schemathesis on every operation of ``api``'s document: no 5xx, and every
+    response conforms to the document. Returns the (method, status) pairs seen."""
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
@@ -300,18 +309,17 @@ def test_schemathesis_finds_no_server_error_and_no_drift(boss_api, wsgi_app, reg
         status_code_conformance,
     )
 
-    _add(registry, tenant, [{"name": f"样本{number}"} for number in range(3)])
-    headers = {"Authorization": boss_api.headers["Authorization"]}
-    schema = schemathesis.openapi.from_wsgi(f"{boss_api.base}/openapi.json", wsgi_app,
+    headers = {"Authorization": api.headers["Authorization"]}
+    schema = schemathesis.openapi.from_wsgi(f"{api.base}/openapi.json", wsgi_app,
                                             headers={**headers, "Host": "localhost"})
     checks = (not_a_server_error, status_code_conformance, content_type_conformance,
               response_schema_conformance)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 5
+    found = [result.ok() for result in schema.get_all_operations()]
+    assert len(found) == operations
     statuses = set()
-    for operation in operations:
+    for operation in found:
         @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, database=None,
+        @settings(max_examples=examples, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def run(case):
             response = case.call(headers={**headers, "Host": "localhost"})
@@ -319,5 +327,26 @@ def test_schemathesis_finds_no_server_error_and_no_drift(boss_api, wsgi_app, reg
             case.validate_response(response, checks=checks)
 
         run()
-    # The requests reached the records, not only the error paths.
-    assert {("GET", 200), ("POST", 201)} <= statuses, statuses
+    return statuses
+
+
+CRM_AND_SALES = ("api.me", *(f"{model}.{action}" for model in ("leads", "opportunities",
+                                                               "products")
+                             for action in ("view", "create", "edit", "delete")),
+                 "orders.view")
+
+
+def test_schemathesis_covers_the_crm_and_sales_resources(wsgi_app, make_token, make_user,
+                                                         tenant):
+    """The resources of crm (leads, opportunities) and sales (products, categories, price
+    lists, read-only orders), with their relation fields: no 5xx, no drift from the
+    document."""
+    make_user(tenant, "fuzzer", is_admin=True)
+    api = Api(wsgi_app, tenant, make_token(tenant, "fuzzer", CRM_AND_SALES))
+    document = api.get("/openapi.json").json
+    validate_spec(document)
+    assert document["components"]["schemas"]["Lead"]["properties"]["source_id"][
+        "x-jimu-relation"]["table"] == "crm_lead_sources"
+    # Leads, opportunities, products, categories, price lists: 5 each; orders: 2 GETs.
+    statuses = _fuzz(api, wsgi_app, operations=5 * 5 + 2, examples=8)
+    assert ("GET", 200) in statuses and ("POST", 201) in statuses, statuses

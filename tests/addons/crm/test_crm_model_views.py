@@ -4,7 +4,6 @@ choices, checks under record rules), the read-only stage, the REST resources."""
 from __future__ import annotations
 
 import pytest
-import webtest
 from sqlalchemy import event, select
 
 from jimucrm.addons.contacts.models import Contact
@@ -143,22 +142,11 @@ def test_the_relation_search_offers_only_reachable_rows(as_user, make_user, tena
 
 
 @pytest.fixture
-def api(wsgi_app, make_token, make_user, tenant):
+def api(token_api, make_token, make_user, tenant):
     make_user(tenant, "apiuser")
-    token = make_token(tenant, "apiuser", ("api.me", "opportunities.view",
-                                           "opportunities.create", "opportunities.edit",
-                                           "leads.view", "leads.create"))
-    client = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
-    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
-    base = f"{tenant.prefix}/api/v1"
-
-    def call(method: str, path: str, body=None, status: int = 200):
-        if method == "GET":
-            return client.get(base + path, body or {}, headers=headers, status=status)
-        send = getattr(client, f"{method.lower()}_json")
-        return send(base + path, body, headers=headers, status=status)
-
-    return call
+    return token_api(tenant, make_token(tenant, "apiuser", (
+        "api.me", "opportunities.view", "opportunities.create", "opportunities.edit",
+        "leads.view", "leads.create")), language="zh-CN")
 
 
 def test_the_api_takes_and_returns_relation_ids(api, make_user, tenant, crm):

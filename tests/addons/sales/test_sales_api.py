@@ -3,36 +3,18 @@ quotes and orders (generated, read-only, with lines and history in a one-record 
 
 from __future__ import annotations
 
-import webtest
-
 ORDERS = ("api.me", "orders.view", "orders.create", "orders.edit", "orders.delete")
 PRODUCTS = ("api.me", "products.view", "products.create", "products.edit")
 
 
-def _api(wsgi_app, tenant, token: str):
-    client = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
-    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
-    base = f"{tenant.prefix}/api/v1"
-
-    def call(method: str, path: str, body=None, status: int = 200):
-        if method == "GET":
-            return client.get(base + path, body or {}, headers=headers, status=status)
-        if method == "DELETE":
-            return client.delete(base + path, headers=headers, status=status)
-        return getattr(client, f"{method.lower()}_json")(base + path, body, headers=headers,
-                                                          status=status)
-
-    return call
-
-
 def test_orders_are_read_through_the_api_with_lines_and_history(
-        wsgi_app, tenant, catalogue, browser_for, new_order, press, make_token, make_user):
+        token_api, tenant, catalogue, browser_for, new_order, press, make_token, make_user):
     seller = browser_for(tenant, "seller")
     order_id = new_order(seller, catalogue.customer, [(catalogue.laptop, 2),
                                                       (catalogue.tea, 1)])
     press(seller, order_id, "confirm")
     make_user(tenant, "colleague", roles=("staff",), teams=("华南",))
-    api = _api(wsgi_app, tenant, make_token(tenant, "seller", ORDERS))
+    api = token_api(tenant, make_token(tenant, "seller", ORDERS))
     listed = api("GET", "/sales_orders", {"kind": "order", "state": "confirmed"}).json
     assert [item["id"] for item in listed["items"]] == [order_id]
     order = api("GET", f"/sales_orders/{order_id}").json
@@ -48,7 +30,7 @@ def test_orders_are_read_through_the_api_with_lines_and_history(
     api("POST", "/sales_orders", {"customer_id": catalogue.customer}, status=404)
     api("PATCH", f"/sales_orders/{order_id}", {"state": "paid"}, status=404)
     api("DELETE", f"/sales_orders/{order_id}", status=404)
-    other = _api(wsgi_app, tenant, make_token(tenant, "colleague", ORDERS))
+    other = token_api(tenant, make_token(tenant, "colleague", ORDERS))
     other("GET", f"/sales_orders/{order_id}", status=404)
     assert other("GET", "/sales_orders").json["items"] == []
     document = api("GET", "/openapi.json").json
@@ -58,10 +40,10 @@ def test_orders_are_read_through_the_api_with_lines_and_history(
     assert "lines" in document["components"]["schemas"]["Order"]["properties"]
 
 
-def test_products_take_a_category_of_the_tenant(wsgi_app, tenant, make_tenant, catalogue,
-                                                make_token, make_user, seed):
+def test_products_take_a_category_of_the_tenant(token_api, tenant, catalogue, make_token,
+                                                make_user):
     make_user(tenant, "buyer", roles=("manager",))
-    api = _api(wsgi_app, tenant, make_token(tenant, "buyer", PRODUCTS))
+    api = token_api(tenant, make_token(tenant, "buyer", PRODUCTS))
     [electronics] = [item for item in api("GET", "/sales_categories").json["items"]
                      if item["name"] == "电子产品"]
     body = {"code": "API-1", "name": "接口产品", "list_price": "10.00",
@@ -77,3 +59,8 @@ def test_products_take_a_category_of_the_tenant(wsgi_app, tenant, make_tenant, c
                status=422).json["error"]["fields"]["list_price"]
     listed = api("GET", "/sales_products", {"category_id": str(electronics["id"])}).json
     assert "API-1" in [item["code"] for item in listed["items"]]
+    period = {"name": "接口价目表", "valid_from": "2026-02-01", "valid_to": "2026-01-01"}
+    refused = api("POST", "/sales_pricelists", period, status=422).json
+    assert set(refused["error"]["fields"]) == {"valid_to"}
+    created = api("POST", "/sales_pricelists", {**period, "valid_to": None}, status=201).json
+    api("PATCH", f"/sales_pricelists/{created['id']}", {"valid_to": "2025-12-31"}, status=422)

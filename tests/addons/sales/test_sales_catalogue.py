@@ -49,11 +49,11 @@ def test_products_form_checks_and_saves(registry, tenant, catalogue, client):
 def test_a_price_list_prices_the_lines(registry, tenant, catalogue, client, browser_for,
                                        new_order):
     manager = client(tenant, "boss", roles=("manager",))
-    form = manager.get(f"{tenant.prefix}/sales/pricelists/new").forms["pricelist-form"]
+    form = manager.get(f"{tenant.prefix}/sales/pricelists/new").forms["sales_pricelist-form"]
     form["name"], form["valid_from"], form["valid_to"] = "经销商价", "2026-01-01", "2025-01-01"
-    page = form.submit(status=400)
+    page = form.submit(status=400)  # the end before the start: the spec's clean hook
     assert "has-error" in page.html.find(id="valid_to").find_parent("div")["class"]
-    form = page.forms["pricelist-form"]
+    form = page.forms["sales_pricelist-form"]
     form["valid_to"] = ""
     detail = form.submit(status=303).follow()
     add = detail.forms["pricelist-add-form"]
