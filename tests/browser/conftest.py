@@ -1,14 +1,19 @@
-"""A live server and Debian's chromium driven by playwright."""
+"""A live server, a real worker, and Debian's chromium driven by playwright."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct-horse-电池-staple"  # what tests/conftest.py's make_user gives everyone
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -59,3 +64,64 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in(live_server) -> Callable:
+    """``log_in(page, tenant, username, before_submit=None)``: sign in through the
+    tenant's login form (``before_submit()`` runs once the form is filled in)."""
+
+    def sign_in(page, tenant, username: str,
+                before_submit: Callable[[], object] | None = None) -> None:
+        page.goto(f"{live_server}{tenant.prefix}/")
+        page.fill("#login", username)
+        page.fill("#password", PASSWORD)
+        if before_submit is not None:
+            before_submit()
+        page.click("#login-form button[type=submit]")
+
+    return sign_in
+
+
+class Kanban:
+    """Finding the opportunity kanban's columns and cards by what a person reads."""
+
+    @staticmethod
+    def column(page, stage: str):
+        return page.locator(f".kanban-column:has(h2 span:text-is('{stage}'))")
+
+    @staticmethod
+    def card(page, name: str):
+        return page.locator(".kanban-card", has=page.locator(f"a:text-is('{name}')"))
+
+
+@pytest.fixture
+def kanban() -> Kanban:
+    return Kanban()
+
+
+@pytest.fixture(scope="module")
+def worker(servers, settings, registry, tmp_path_factory) -> Iterator[subprocess.Popen]:
+    """A real ``jimu worker`` process on the suite's servers: it runs the outbox relay
+    tasks the live server sends after each commit, as production does."""
+    from jimucrm.core.celery import get_celery
+    from jimucrm.core.cli.serve import stop_process_tree
+    from jimucrm.core.tasks import health
+
+    environ = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
+                   JIMU_MASTER_KEY_FILE=settings["jimu.master_key_file"])
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
+             "--redis-url", servers.redis_url, "worker", "--concurrency=1",
+             "--loglevel=warning"], env=environ, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        try:
+            get_celery(registry).tasks[health.name].apply_async().get(timeout=90)
+        except Exception as exc:
+            raise AssertionError(f"the worker did not answer ({exc!r}); its log:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}") from None
+        yield process
+    finally:
+        stop_process_tree(process)

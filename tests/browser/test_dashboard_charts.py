@@ -6,20 +6,15 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-电池-staple"
 
-
-def test_the_dashboard_draws_its_charts(page, live_server, make_tenant, make_user, screenshot):
+def test_the_dashboard_draws_its_charts(page, make_tenant, make_user, log_in, screenshot):
     tenant = make_tenant("积木仪表盘测试有限公司", demo=True)
     make_user(tenant, "lina", roles=("manager",))
     problems = []
     page.on("console", lambda message: problems.append(message.text)
             if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{live_server}{tenant.prefix}/")
-    page.fill("#login", "lina")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
+    log_in(page, tenant, "lina")
     expect(page.locator("#home-revenue")).to_be_visible(timeout=20000)
     page.click(".mainmenu a:text-is('仪表盘')")
     for name in ("revenue", "funnel", "customers", "leads", "products"):
