@@ -64,7 +64,29 @@ class ContactTag(TenantBase):
                                                  server_default=func.now())
 
 
-class Company(TenantBase):
+class CustomerFields:
+    """What companies and people both have: an address, where they came from, how much
+    they matter, notes, an owner. Declared after each model's own columns, so forms
+    and lists show them last."""
+
+    province: Mapped[str] = _address(_("Province"), filterable=True)
+    city: Mapped[str] = _address(_("City"), length=100, filterable=True, listed=True)
+    district: Mapped[str] = _address(_("District"))
+    street: Mapped[str] = _address(_("Street address"), length=200)
+    source: Mapped[str | None] = mapped_column(String(20), info={
+        "label": _("Source"), "choices": SOURCES, "filter": True, "list": False})
+    level: Mapped[str | None] = mapped_column(String(20), default="regular", info={
+        "label": _("Customer level"), "choices": LEVELS, "filter": True})
+    notes: Mapped[str] = mapped_column(Text, default="", info={
+        "label": _("Notes"), "max_length": 5000})
+    # Who the record belongs to, for record rules; empty for imported or demo rows.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(),
+        info={"label": _("Created at"), "form": False, "list": False, "filter": True})
+
+
+class Company(CustomerFields, TenantBase):
     """An organisation a tenant sells to; its people are :class:`Contact` rows."""
 
     __tablename__ = "companies"
@@ -86,29 +108,13 @@ class Company(TenantBase):
         "pattern_message": PHONE_MESSAGE})
     website: Mapped[str] = mapped_column(String(200), default="", info={
         "label": _("Website"), "list": False})
-    province: Mapped[str] = _address(_("Province"), filterable=True)
-    city: Mapped[str] = _address(_("City"), length=100, filterable=True, listed=True)
-    district: Mapped[str] = _address(_("District"))
-    street: Mapped[str] = _address(_("Street address"), length=200)
-    source: Mapped[str | None] = mapped_column(String(20), info={
-        "label": _("Source"), "choices": SOURCES, "filter": True})
-    level: Mapped[str | None] = mapped_column(String(20), default="regular", info={
-        "label": _("Customer level"), "choices": LEVELS, "filter": True})
-    notes: Mapped[str] = mapped_column(Text, default="", info={
-        "label": _("Notes"), "max_length": 5000})
-    # Who the record belongs to, for record rules; empty for imported or demo rows.
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(),
-        info={"label": _("Created at"), "form": False, "list": False, "filter": True})
-
     tags: Mapped[list[ContactTag]] = relationship(secondary=company_tag_links,
                                                   order_by=ContactTag.name)
     contacts: Mapped[list[Contact]] = relationship(back_populates="company",
                                                    order_by="Contact.name")
 
 
-class Contact(TenantBase):
+class Contact(CustomerFields, TenantBase):
     """A person: a customer, or someone at a customer company."""
 
     __tablename__ = "contacts"
@@ -150,22 +156,6 @@ class Contact(TenantBase):
             "check_message": _("Not a valid resident ID card number (18 characters, the "
                                "last one a check digit or X).")})
     id_number_index: Mapped[bytes | None] = mapped_column(BlindIndex())
-    province: Mapped[str] = _address(_("Province"), filterable=True)
-    city: Mapped[str] = _address(_("City"), length=100, filterable=True, listed=True)
-    district: Mapped[str] = _address(_("District"))
-    street: Mapped[str] = _address(_("Street address"), length=200)
-    source: Mapped[str | None] = mapped_column(String(20), info={
-        "label": _("Source"), "choices": SOURCES, "filter": True, "list": False})
-    level: Mapped[str | None] = mapped_column(String(20), default="regular", info={
-        "label": _("Customer level"), "choices": LEVELS, "filter": True})
-    notes: Mapped[str] = mapped_column(Text, default="", info={
-        "label": _("Notes"), "max_length": 5000})
-    # Who the record belongs to, for record rules; empty for imported or demo rows.
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(),
-        info={"label": _("Created at"), "form": False, "list": False, "filter": True})
-
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     tags: Mapped[list[ContactTag]] = relationship(secondary=contact_tag_links,
                                                   order_by=ContactTag.name)

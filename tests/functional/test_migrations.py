@@ -56,7 +56,9 @@ def test_migrate_all_reports_failures_and_goes_on(registry, make_tenant, servers
         connection.execute(text(
             f"DELETE FROM {behind.schema_name}.alembic_version WHERE version_num LIKE 'contacts%'"))
         # CASCADE: other addons (crm) have foreign keys into contacts.
-        connection.execute(text(f"DROP TABLE {behind.schema_name}.contacts CASCADE"))
+        for table in ("contact_tag_links", "company_tag_links", "contacts", "companies",
+                      "contact_tags"):
+            connection.execute(text(f"DROP TABLE {behind.schema_name}.{table} CASCADE"))
 
     result = CliRunner().invoke(
         cli, ["--database-url", servers.database_url, "--redis-url", servers.redis_url,

@@ -76,4 +76,5 @@ def test_builtin_contacts_manifest():
     manifest = read_manifest("jimucrm.addons.contacts")
     assert manifest.name == "contacts"
     assert manifest.alembic_branch == "contacts"
-    assert manifest.provides == ("jimucrm.addons.contacts.interfaces.IContactScorer",)
+    assert manifest.provides == ("jimucrm.addons.contacts.interfaces.IContactScorer",
+                                 "jimucrm.addons.contacts.interfaces.IDuplicateFinder")

@@ -98,7 +98,18 @@ def test_contacts_keep_their_phone_and_email_rules():
     assert str(checked.errors["phone"]).startswith("Use digits")
     fine = validate("Contact", tuple(fields.values()), {
         "name": " 王 ", "phone": "+86 (10) 1234-5678", "email": "w@example.cn"})
-    assert fine.valid and fine.values["name"] == "王" and fine.values["company"] == ""
+    assert fine.valid and fine.values["name"] == "王" and fine.values["title"] == ""
+
+
+def test_a_check_runs_after_the_pattern_and_has_its_own_message():
+    """``info["check"]``: the ID-card number's check digit, which no pattern can express."""
+    fields = {item.name: item for item in fields_of(Contact)}
+    item = fields["id_number"]
+    assert item.check is not None and item.encrypted and item.search == "exact"
+    wrong = validate("Contact", (item,), {"id_number": "110105194912310021"})
+    assert str(wrong.errors["id_number"]).startswith("Not a valid resident ID card number")
+    assert validate("Contact", (item,), {"id_number": " 11010519491231002X "}).valid
+    assert validate("Contact", (item,), {"id_number": ""}).valid  # empty: not checked
 
 
 @pytest.mark.parametrize("info, message", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from jimucrm.addons.contacts.models import Company, Contact
@@ -43,6 +44,7 @@ def test_company_crud_and_credit_code_check(admin, tenant, db):
         assert session.scalar(select(Company.id)) is None
 
 
+@pytest.mark.extension_point("companies.detail")
 def test_contact_chooses_a_company_and_shows_it(admin, tenant, db, add_contacts):
     add_contacts(tenant, {"name": "占位", "company": "上海云帆贸易有限公司"})
     form = admin.get(f"{tenant.prefix}/contacts/new").forms["contact-form"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
+from zope.interface import implementer
 
 from jimucrm.addons.contacts.events import CUSTOMER_MERGED
+from jimucrm.addons.contacts.interfaces import IDuplicateFinder
 from jimucrm.addons.contacts.merge import MERGED
 from jimucrm.addons.contacts.models import Contact, ContactTag
 from jimucrm.addons.crm.models import Lead, Opportunity, OpportunityStage
 from jimucrm.addons.sales.models import Order
+from jimucrm.core.interfaces import IAddonCatalogue
 from jimucrm.security.audit.models import AuditEntry
 
 
@@ -38,6 +42,35 @@ def test_duplicates_by_name_phone_and_email(admin, tenant, add_contacts):
     assert sorted(groups) == [["李磊", "李雷"], ["王 伟", "王伟"], ["韩 梅", "韩梅梅"]]
 
 
+@implementer(IDuplicateFinder)
+class SameCity:
+    """A replacement: everyone in the same city is a possible duplicate."""
+
+    def duplicates_of(self, request, contact):
+        return list(request.dbsession.scalars(select(Contact).where(
+            Contact.city == contact.city, Contact.id != contact.id)))
+
+    def groups(self, request, limit=50):
+        return []
+
+
+@pytest.mark.extension_point("jimucrm.addons.contacts.interfaces.IDuplicateFinder")
+def test_the_duplicate_finder_can_be_replaced(registry, admin, tenant, add_contacts):
+    first, _second = add_contacts(tenant, {"name": "甲", "city": "杭州"},
+                                  {"name": "乙", "city": "杭州"})
+    components = registry.getUtility(IAddonCatalogue).components["contacts"]
+    default = components.getUtility(IDuplicateFinder)
+    components.registerUtility(SameCity(), IDuplicateFinder)
+    try:
+        panel = admin.get(f"{tenant.prefix}/contacts/{first}").html.find(
+            "section", class_="contact-duplicates")
+    finally:
+        components.registerUtility(default, IDuplicateFinder)
+    assert _names(panel.select("li > a:first-child")) == {"乙"}
+    assert admin.get(f"{tenant.prefix}/contacts/{first}").html.find(
+        "section", class_="contact-duplicates") is None
+
+
 def test_staff_see_only_duplicates_they_may_read(client_for, tenant, add_contacts):
     seller = client_for(tenant, "seller")
     client_for(tenant, "other")
@@ -51,6 +84,8 @@ def test_staff_see_only_duplicates_they_may_read(client_for, tenant, add_contact
     seller.get(f"{tenant.prefix}/contacts/{mine}/merge/{mine + 1}", status=403)
 
 
+@pytest.mark.extension_point("jimucrm.addons.contacts.interfaces.IContactsMerging")
+@pytest.mark.extension_point("customer.merged")
 def test_merge_keeps_every_order_lead_opportunity_and_tag(make_tenant, client_for, db,
                                                           outbox):
     tenant = make_tenant("演示公司", demo=True)

@@ -66,6 +66,7 @@ def test_the_event_commits_and_rolls_back_with_the_contact(registry, tenant, com
     assert (contacts, events) == ((1, 1) if commit else (0, 0))
 
 
+@pytest.mark.extension_point("customer.created")
 def test_lead_conversion_and_demo_data_emit_it(make_tenant, client_for, db, outbox):
     tenant = make_tenant("演示公司", demo=True)
     with db(tenant) as session:
