@@ -118,14 +118,14 @@ def test_an_event_delivered_again_is_not_counted_twice(shop):
 
 def _crm_flow(app, shop) -> None:
     """A lead made on its form, converted (a contact and a deal), the deal moved."""
-    form = app.get(f"/t/{shop.slug}/crm/leads/new").forms["lead-form"]
+    form = app.get(f"/t/{shop.slug}/crm/leads/new").forms["crm_lead-form"]
     form["name"], form["company"] = "赵总", "华夏机械有限公司"
     lead_page = form.submit(status=303).follow()
     form = lead_page.forms["convert-form"]
     form["opportunity_name"], form["amount"] = "华夏机械项目", "50000"
     form["stage_id"] = str(shop.stage("需求确认"))
     deal_page = form.submit(status=303).follow()
-    deal_id = re.search(r"/crm/opportunities/(\d+)", deal_page.request.url).group(1)
+    deal_id = re.search(r"/crm/deals/(\d+)", deal_page.request.url).group(1)
     board = app.get(f"/t/{shop.slug}/crm/opportunities/")
     move = next(f for f in board.forms.values()
                 if f.action.endswith(f"/crm/opportunities/{deal_id}/move"))
