@@ -89,6 +89,8 @@ def test_lead_to_paid_order_to_dashboard(page, live_server, make_tenant, make_us
     page.fill("#return-reason", "客户下季度才有预算")
     page.click("#return-form button[type=submit]")
     expect(page).to_have_url(re.compile(r"/crm/pool/$"))
+    with database.session(tenant.schema_name) as session:
+        assert session.get(Lead, lead_id).owner_id is None
     row = page.locator("table.list tbody tr", has=page.locator(f"a:text-is('{LEAD}')"))
     expect(row).to_contain_text(COMPANY)
     screenshot(page, "journey-06-pool")
@@ -152,6 +154,7 @@ def test_lead_to_paid_order_to_dashboard(page, live_server, make_tenant, make_us
     page.fill("#note-pay", "对公转账已到账")
     page.click("#action-pay button[type=submit]")
     expect(page.locator("#order-state")).to_have_text("已付款")
+    expect(page.locator(".flash")).to_have_text(re.compile(r"^SO-\S+ 现在是“已付款”状态。$"))
     expect(page.locator("#status-history li")).to_have_count(3)
     with database.session(tenant.schema_name) as session:
         order = session.scalars(select(Order).where(Order.customer_id == customer_id)).one()

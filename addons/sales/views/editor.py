@@ -246,6 +246,8 @@ def order_edit(request: Request):
     if not is_editable(order):
         request.session.flash(request.localizer.translate(_(
             "${number} is ${state}: only drafts can be edited.",
-            mapping={"number": order.number, "state": STATE_LABELS[order.state]})))
+            mapping={"number": order.number,
+                     # Translated first: a mapping's TranslationString is not.
+                     "state": request.localizer.translate(STATE_LABELS[order.state])})))
         return HTTPSeeOther(request.route_url("sales_order", id=order.id))
     return Editor(request, order.kind, order).handle()

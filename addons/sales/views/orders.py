@@ -114,7 +114,9 @@ def _state_change(request: Request):
         return _refused(request, order, values=values, error=refused.reason)
     request.session.flash(request.localizer.translate(_(
         "${number} is now ${state}.",
-        mapping={"number": order.number, "state": STATE_LABELS[order.state]})))
+        mapping={"number": order.number,
+                 # Translated first: a mapping's TranslationString is not.
+                 "state": request.localizer.translate(STATE_LABELS[order.state])})))
     return HTTPSeeOther(request.route_url("sales_order", id=order.id))
 
 
