@@ -15,9 +15,11 @@ import itertools
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from jimucrm.core import configure
+from jimucrm.core.celery import get_celery
+from jimucrm.core.cli.serve import stop_process_tree
 from jimucrm.core.embedded import EmbeddedServices
 from jimucrm.core.interfaces import ICryptoProvider, IDatabase
+from jimucrm.core.tasks import health
 from jimucrm.security.models import User
 from jimucrm.security.rbac.models import Role, Team, TeamMember, UserRole
 from jimucrm.tenants.interfaces import ITenantProvisioner
@@ -258,3 +263,33 @@ def token_api(wsgi_app):
         return call
 
     return client_for
+
+
+@pytest.fixture
+def jimu_worker(servers, settings, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """``jimu_worker(registry, **environ)``: a real ``jimu worker`` process (one pool
+    process) on the suite's servers, with its secret and master keys and the extra
+    ``JIMU_*`` variables in ``environ``; returned once it answered a health task sent
+    through ``registry``'s Celery app. Every one is stopped, with its pool, at the end."""
+    processes: list[subprocess.Popen] = []
+
+    def start(registry, **environ: str) -> subprocess.Popen:
+        env = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
+                   JIMU_MASTER_KEY_FILE=settings["jimu.master_key_file"], **environ)
+        log = tmp_path / f"worker-{len(processes)}.log"
+        with log.open("wb") as output:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "jimucrm.core.cli", "--database-url",
+                 servers.database_url, "--redis-url", servers.redis_url, "worker",
+                 "--concurrency=1", "--loglevel=warning"],
+                env=env, stdout=output, stderr=subprocess.STDOUT))
+        try:
+            get_celery(registry).tasks[health.name].apply_async().get(timeout=90)
+        except Exception as exc:
+            raise AssertionError(f"the worker did not answer ({exc!r}); its log:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}") from None
+        return processes[-1]
+
+    yield start
+    for process in processes:
+        stop_process_tree(process)

@@ -1,13 +1,10 @@
-"""A live server, a real worker, and Debian's chromium driven by playwright."""
+"""A live server and Debian's chromium driven by playwright."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,30 +95,3 @@ class Kanban:
 @pytest.fixture
 def kanban() -> Kanban:
     return Kanban()
-
-
-@pytest.fixture(scope="module")
-def worker(servers, settings, registry, tmp_path_factory) -> Iterator[subprocess.Popen]:
-    """A real ``jimu worker`` process on the suite's servers: it runs the outbox relay
-    tasks the live server sends after each commit, as production does."""
-    from jimucrm.core.celery import get_celery
-    from jimucrm.core.cli.serve import stop_process_tree
-    from jimucrm.core.tasks import health
-
-    environ = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
-                   JIMU_MASTER_KEY_FILE=settings["jimu.master_key_file"])
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
-             "--redis-url", servers.redis_url, "worker", "--concurrency=1",
-             "--loglevel=warning"], env=environ, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        try:
-            get_celery(registry).tasks[health.name].apply_async().get(timeout=90)
-        except Exception as exc:
-            raise AssertionError(f"the worker did not answer ({exc!r}); its log:\n"
-                                 f"{log.read_text(errors='replace')[-3000:]}") from None
-        yield process
-    finally:
-        stop_process_tree(process)

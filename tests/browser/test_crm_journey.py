@@ -48,7 +48,8 @@ def dashboard_figures(page, data_url: str) -> dict:
 
 
 def test_lead_to_paid_order_to_dashboard(page, live_server, make_tenant, make_user, registry,
-                                         worker, log_in, kanban, screenshot):
+                                         jimu_worker, log_in, kanban, screenshot):
+    jimu_worker(registry)  # relays the outbox events the live server's commits announce
     tenant = make_tenant("积木旅程测试有限公司", demo=True)
     make_user(tenant, "wangfang", roles=("manager",))
     database = registry.getUtility(IDatabase)

@@ -3,43 +3,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 from conftest import WEBHOOK_SETTINGS
 from test_webhooks import create_endpoint, emit, log_rows, verify
 
-from jimucrm.core.celery import get_celery
-from jimucrm.core.cli.serve import stop_process_tree
-from jimucrm.core.tasks import health
-
 
 @pytest.fixture
-def worker(servers, settings, webhook_registry, tmp_path):
+def worker(jimu_worker, webhook_registry):
     """A worker configured as the on-prem operator configured ``webhook_registry``."""
-    environ = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
-                   JIMU_MASTER_KEY_FILE=settings["jimu.master_key_file"],
-                   JIMU_OUTBOX_SWEEP_SECONDS="1")
+    environ = {"JIMU_OUTBOX_SWEEP_SECONDS": "1"}
     for name, value in WEBHOOK_SETTINGS.items():
         environ["JIMU_" + name.split(".", 1)[1].upper()] = value
-    log = tmp_path / "worker.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jimucrm.core.cli", "--database-url", servers.database_url,
-             "--redis-url", servers.redis_url, "worker", "--concurrency=1",
-             "--loglevel=warning"], env=environ, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        try:
-            get_celery(webhook_registry).tasks[health.name].apply_async().get(timeout=90)
-        except Exception as exc:
-            raise AssertionError(f"the worker did not answer ({exc!r}); its log:\n"
-                                 f"{log.read_text(errors='replace')[-3000:]}") from None
-        yield process
-    finally:
-        stop_process_tree(process)
+    return jimu_worker(webhook_registry, **environ)
 
 
 def _wait(check, timeout: float = 30) -> None:
