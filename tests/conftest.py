@@ -6,6 +6,10 @@
 default ``postgresql://postgres@127.0.0.1:5432/postgres``; ``JIMU_TEST_REDIS_URL``,
 default ``redis://127.0.0.1:6379/15``). Either way the suite creates its own
 database and drops it at the end.
+
+Under pytest-xdist (``pytest -n auto``) every worker is a suite of its own: its own
+database, its own embedded servers, and on external Redis its own database number
+(counting down from the given one), since each flushes its Redis database at the end.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -53,6 +58,20 @@ class Servers:
     database_name: str
 
 
+def _worker_number() -> int:
+    """0 without pytest-xdist; N for its worker ``gwN``."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def _worker_redis_url(url: str) -> str:
+    """``url`` with its database number lowered by the xdist worker's number."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) - _worker_number()
+    if number < 0:
+        raise pytest.UsageError(f"{url}: too few Redis databases below it for the workers")
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 def _create_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -72,7 +91,8 @@ def servers() -> Iterator[Servers]:
     if mode == "external":
         admin_url = os.environ.get("JIMU_TEST_PG_URL",
                                    "postgresql://postgres@127.0.0.1:5432/postgres")
-        redis_url = os.environ.get("JIMU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        redis_url = _worker_redis_url(
+            os.environ.get("JIMU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     elif mode == "embedded":
         workdir = Path(tempfile.mkdtemp(prefix="jimu-test-"))
         embedded = EmbeddedServices(workdir)
