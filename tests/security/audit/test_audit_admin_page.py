@@ -88,7 +88,7 @@ def test_pages(admin_app, registry, tenant):
 
 
 def test_everything_shown_is_escaped(admin_app, tenant, login, app):
-    _new_contact(admin_app, tenant, XSS, company="\"><script>alert('x')</script>")
+    _new_contact(admin_app, tenant, XSS, title="\"><script>alert('x')</script>")
     admin_app.reset()
     login(app, tenant, XSS, "x")
     login(app, tenant, "boss").follow()
@@ -99,7 +99,7 @@ def test_everything_shown_is_escaped(admin_app, tenant, login, app):
 
 
 def test_csv_export_holds_the_search_and_is_audited(admin_app, registry, tenant):
-    _new_contact(admin_app, tenant, "=HYPERLINK(\"http://evil\")", company="韩梅梅")
+    _new_contact(admin_app, tenant, "=HYPERLINK(\"http://evil\")", title="韩梅梅")
     response = admin_app.get(f"{tenant.prefix}/settings/audit.csv",
                              {"action": "create", "model": "contacts"})
     assert response.content_type == "text/csv"

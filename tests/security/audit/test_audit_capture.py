@@ -18,13 +18,13 @@ def _new_contact(app, tenant, **values):
 
 def test_a_contact_created_through_the_ui_is_recorded_with_who_and_where(
         logged_in, registry, tenant):
-    _new_contact(logged_in, tenant, name="王小明", company="积木科技", phone="13800138000")
+    _new_contact(logged_in, tenant, name="王小明", title="积木科技", phone="13800138000")
     [created] = entries(registry, tenant, action="create", model="contacts")
     assert created.username == "staff"
     assert created.user_id == entries(registry, tenant, action="login")[0].user_id
     assert created.ip and created.request_id
     assert created.changes["name"] == {"after": "王小明"}
-    assert created.changes["company"] == {"after": "积木科技"}
+    assert created.changes["title"] == {"after": "积木科技"}
     with registry.getUtility(IDatabase).session(tenant.schema_name) as session:
         contact = session.scalars(select(Contact)).one()
     assert created.record_id == str(contact.id)
