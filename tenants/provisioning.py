@@ -72,8 +72,17 @@ def tables_for(catalogue, addons: Iterable[str]) -> list[Table]:
     chosen = set(addons)
     owners = {mapper.local_table: catalogue.addon_of(mapper.class_.__module__)
               for mapper in TenantBase.registry.mappers}
-    return [table for table in TenantBase.metadata.sorted_tables
-            if owners.get(table, table.info.get("addon")) in chosen | {None}]
+
+    def needed(table: Table) -> set[str]:
+        if table in owners:
+            return {owners[table]} - {None}
+        if "addon" in table.info:
+            return {table.info["addon"]}
+        # A table with no class of its own (a many-to-many link) goes with the tables it
+        # links: made only when every addon owning one of them is chosen.
+        return {owners.get(key.column.table) for key in table.foreign_keys} - {None}
+
+    return [table for table in TenantBase.metadata.sorted_tables if needed(table) <= chosen]
 
 
 def compile_tenant_ddl(connection: Connection, tables: list[Table],

@@ -134,14 +134,16 @@ def test_column_choice_is_kept_per_user(boss, wsgi_app, registry, tenant, make_u
     make_user(tenant, "other", is_admin=True)
     other = _client(wsgi_app, login, tenant, "other")
     other.set_cookie("_LOCALE_", "en")
-    assert _headers(other.get(contacts)) == ["Name", "Company", "Title", "Phone", "City", "Customer level"]
+    assert _headers(other.get(contacts)) == ["Name", "Company", "Title", "Phone", "City",
+                                             "Customer level"]
     token = page.forms["columns-form"]["csrf_token"].value
     boss.post(f"{tenant.prefix}/contacts/columns",
               {"csrf_token": token, "columns": ["owner_id", "password_hash", "city"]}, status=303)
     assert _headers(boss.get(contacts)) == ["City"]
     # Nothing chosen: back to the defaults.
     boss.post(f"{tenant.prefix}/contacts/columns", {"csrf_token": token}, status=303)
-    assert _headers(boss.get(contacts)) == ["Name", "Company", "Title", "Phone", "City", "Customer level"]
+    assert _headers(boss.get(contacts)) == ["Name", "Company", "Title", "Phone", "City",
+                                            "Customer level"]
 
 
 def test_saved_filters(boss, wsgi_app, registry, tenant, make_user, login):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 from celery.signals import after_task_publish
+from outbox_helpers import OUTBOX_SETTINGS, outbox_environ
 from sqlalchemy import func, select
 
 from jimucrm.core import configure
@@ -20,26 +20,6 @@ from jimucrm.core.celery import get_celery
 from jimucrm.core.interfaces import IDatabase, ITenantDirectory
 from jimucrm.core.outbox.models import OutboxDeadLetter, OutboxDelivery
 from jimucrm.core.tasks import health
-
-HERE = Path(__file__).resolve().parent
-# outbox_support is importable here because pytest puts this folder on sys.path;
-# worker processes get it through PYTHONPATH.
-OUTBOX_SETTINGS = {
-    "jimu.includes": "jimucrm.tenants jimucrm.security outbox_support",
-    "jimu.outbox_max_attempts": "3",
-    "jimu.outbox_backoff_seconds": "1",
-    "jimu.outbox_sweep_seconds": "1",
-}
-
-
-def outbox_environ(settings: dict) -> dict[str, str]:
-    """Environment for a ``jimu`` process (a worker, the CLI) with the test handlers."""
-    environ = dict(os.environ, JIMU_SECRET_KEY=settings["jimu.secret_key"],
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(HERE),
-                                                            os.environ.get("PYTHONPATH")])))
-    for name, value in OUTBOX_SETTINGS.items():
-        environ["JIMU_" + name.split(".", 1)[1].upper()] = value
-    return environ
 
 
 @pytest.fixture(scope="session")
@@ -136,14 +116,6 @@ def start_worker(servers, settings, outbox_registry,
     yield start
     for worker in workers:
         worker.stop()
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

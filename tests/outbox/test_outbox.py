@@ -12,7 +12,7 @@ import pytest
 import redis
 import transaction
 from click.testing import CliRunner
-from conftest import outbox_environ, wait_for
+from outbox_helpers import outbox_environ, wait_for
 from outbox_support import COUNTERS, EFFECTS, calls_key, fail_key, tries_key
 from pyramid.exceptions import ConfigurationExecutionError
 from pyramid.scripting import prepare

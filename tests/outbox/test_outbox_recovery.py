@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import redis
-from conftest import wait_for
+from outbox_helpers import wait_for
 from outbox_support import COUNTERS, EFFECTS, calls_key
 from sqlalchemy import func, select
 

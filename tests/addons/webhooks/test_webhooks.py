@@ -10,9 +10,9 @@ import logging
 import time
 
 import pytest
-from conftest import relay_until, relay_until_idle
 from sqlalchemy import cast, func, select
 from sqlalchemy.dialects.postgresql import TEXT
+from webhook_helpers import relay_until, relay_until_idle
 
 from jimucrm.addons.webhooks.models import WebhookDelivery, WebhookEndpoint
 from jimucrm.core.interfaces import IAddonCatalogue, IDatabase, ITenantDirectory

@@ -8,8 +8,8 @@ import ipaddress
 import socket
 
 import pytest
-from conftest import relay_until_idle
 from test_webhooks import emit, log_rows
+from webhook_helpers import relay_until_idle
 
 from jimucrm.addons.webhooks.models import WebhookEndpoint
 from jimucrm.core.interfaces import IDatabase

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import WEBHOOK_SETTINGS
 from test_webhooks import create_endpoint, emit, log_rows, verify
+from webhook_helpers import WEBHOOK_SETTINGS
 
 
 @pytest.fixture
