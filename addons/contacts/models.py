@@ -13,6 +13,7 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Table, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from jimucrm.core.i18n import _
+from jimucrm.core.metadata.search import prefix_index
 from jimucrm.core.models import TenantBase
 from jimucrm.security.keys import BlindIndex, EncryptedText, normalise_compact
 
@@ -91,7 +92,8 @@ class Company(CustomerFields, TenantBase):
 
     __tablename__ = "companies"
     __table_args__ = (Index("ix_companies_name", "name"),
-                      Index("ix_companies_owner_id", "owner_id"))
+                      Index("ix_companies_owner_id", "owner_id"),
+                      Index("ix_companies_credit_code", "credit_code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), info={
@@ -170,3 +172,8 @@ class Contact(CustomerFields, TenantBase):
     def company_name(self) -> str:
         """The company's name, or empty (for one-line labels: ``王伟 · 云帆贸易``)."""
         return self.company.name if self.company is not None else ""
+
+
+# What the search box's name search uses (see jimucrm.core.metadata.search).
+prefix_index("ix_contacts_name_prefix", Contact.name)
+prefix_index("ix_companies_name_prefix", Company.name)

@@ -32,13 +32,14 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
-from sqlalchemy import Date, Select, and_, cast, false, or_, select
+from sqlalchemy import Date, Select, and_, cast, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..i18n import _
 from ..interfaces import IFieldAccess
 from ..metadata import EXACT, PREFIX, Field, validate
 from ..metadata.fields import BOOLEAN, CHOICE, DATE, DATETIME, DECIMAL, INTEGER, NUMBER
+from ..metadata.search import matches_term, starts_with
 from ..modelviews.conflicts import save
 from ..modelviews.relations import check as check_relations
 from ..urls import parse_id
@@ -152,10 +153,6 @@ def _parse_filter(item: Field, op: str, raw: str) -> Any:
     return raw
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _apply_filters(statement: Select, spec, request: Request,
                    fields: tuple[ApiField, ...]) -> Select:
     by_name = {entry.name: entry.field for entry in fields}
@@ -181,7 +178,7 @@ def _apply_filters(statement: Select, spec, request: Request,
         if item.kind == DATETIME and not isinstance(value, datetime):
             column = cast(column, Date)
         if op == PREFIX_OP:
-            statement = statement.where(column.ilike(_escape_like(value) + "%", escape="\\"))
+            statement = statement.where(starts_with(column, value))
         elif op == EQ:
             enum_class = getattr(column.type, "enum_class", None)
             statement = statement.where(column == (enum_class(value) if enum_class else value))
@@ -191,14 +188,7 @@ def _apply_filters(statement: Select, spec, request: Request,
     if term:
         if len(term) > MAX_TERM:
             raise _bad("q")
-        conditions = []
-        for item in by_name.values():
-            if item.search == PREFIX:
-                conditions.append(getattr(model, item.name).ilike(
-                    _escape_like(term) + "%", escape="\\"))
-            elif item.search == EXACT:
-                conditions.append(getattr(model, item.name) == term)
-        statement = statement.where(or_(*conditions) if conditions else false())
+        statement = statement.where(matches_term(model, by_name.values(), term))
     return statement
 
 

@@ -14,8 +14,8 @@ and nullability/defaults (required), and may be overridden in ``info``:
 ``choices``        ``[(value, label), …]`` (default: an Enum's values)
 ``pattern``        a regular expression a non-empty value must match in full
 ``pattern_message`` what to tell the user when it does not
-``search``         ``"prefix"`` (case-insensitive ``LIKE 'term%'``), ``"exact"``
-                   or ``None`` (default ``None``)
+``search``         ``"prefix"`` (case-insensitive ``LIKE 'term%'``; see
+                   :mod:`.search` for its index), ``"exact"`` or ``None`` (default ``None``)
 ``filter``         bool: a filter control on the list (default ``False``)
 ``sort``           bool: the list can be sorted by it (default ``True``, ``False``
                    for ``Text`` and encrypted columns)

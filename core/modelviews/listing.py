@@ -15,21 +15,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import Date, Select, cast, false, or_
+from sqlalchemy import Date, Select, cast
 
 from ..interfaces import IFieldAccess
-from ..metadata import EXACT, PREFIX, Field
+from ..metadata import Field
 from ..metadata.fields import BOOLEAN, CHOICE, DATE, DATETIME, DECIMAL, INTEGER, NUMBER
+from ..metadata.search import matches_term
 from .spec import ModelViews
 
 MAX_TERM = 100
 MAX_FILTER = 200
 SEARCH, SORT = "q", "sort"
-
-
-def escape_like(term: str) -> str:
-    """``term`` with ``\\``, ``%`` and ``_`` escaped for ``LIKE … ESCAPE '\\'``."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def column_value(model: type, item: Field, value: Any) -> Any:
@@ -125,14 +121,7 @@ def apply_state(statement: Select, spec: ModelViews, state: ListState,
     """``statement`` narrowed by the search and filters of ``state``."""
     model = spec.model
     if state.term:
-        conditions = []
-        for item in readable:
-            column = getattr(model, item.name)
-            if item.search == PREFIX:
-                conditions.append(column.ilike(escape_like(state.term) + "%", escape="\\"))
-            elif item.search == EXACT:
-                conditions.append(column == state.term)
-        statement = statement.where(or_(*conditions) if conditions else false())
+        statement = statement.where(matches_term(model, readable, state.term))
     for param, (item, _raw, value) in state.filters.items():
         column = getattr(model, item.name)
         if item.kind == DATETIME:

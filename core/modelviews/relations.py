@@ -26,7 +26,7 @@ from sqlalchemy import Select, func, select
 from ..i18n import _
 from ..interfaces import IRecordRules
 from ..metadata import Field
-from .listing import escape_like
+from ..metadata.search import starts_with
 
 MAX_OPTIONS = 200
 SEARCH_RESULTS = 20
@@ -89,7 +89,7 @@ def search(request: Request, model: type, item: Field, term: str) -> list[tuple[
     statement = _offered(request, model, item)
     term = term.strip()[:MAX_SEARCH]
     if term:
-        statement = statement.where(label.ilike(escape_like(term) + "%", escape="\\"))
+        statement = statement.where(starts_with(label, term))
     return [(row_id, str(text)) for row_id, text in
             request.dbsession.execute(statement.limit(SEARCH_RESULTS))]
 

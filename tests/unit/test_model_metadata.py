@@ -31,7 +31,8 @@ from jimucrm.core.metadata import (
     validate,
     validation_model,
 )
-from jimucrm.core.modelviews.listing import escape_like, list_state
+from jimucrm.core.metadata.search import escape_like
+from jimucrm.core.modelviews.listing import list_state
 
 
 class Base(DeclarativeBase):
@@ -204,6 +205,26 @@ def test_list_state_keeps_only_what_the_metadata_allows():
 
 def test_like_metacharacters_are_escaped():
     assert escape_like("50%_\\") == "50\\%\\_\\\\"
+
+
+def test_prefix_search_is_the_expression_its_index_holds():
+    """``lower(name) LIKE 'term%'``, the expression of ``prefix_index``: what an index on
+    it serves (``ILIKE`` can use no B-tree index)."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    from jimucrm.core.metadata.search import prefix_index, starts_with
+
+    table = Table("people", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("name", String(50)))
+    dialect = postgresql.dialect()
+    condition = starts_with(table.c.name, "Wang_%").compile(dialect=dialect)
+    assert str(condition).startswith("lower(people.name) LIKE ")
+    assert list(condition.params.values()) == ["wang\\_\\%%"]
+    index = prefix_index("ix_people_name_prefix", table.c.name)
+    assert str(CreateIndex(index).compile(dialect=dialect)) == \
+        "CREATE INDEX ix_people_name_prefix ON people (lower(name) text_pattern_ops)"
 
 
 # -- relations --------------------------------------------------------------------------
