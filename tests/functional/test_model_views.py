@@ -11,17 +11,12 @@ import openpyxl
 import pytest
 import webtest
 from sqlalchemy import select
+from tenant_records import user_id as _user_id
 
 from jimucrm.addons.contacts.models import Company, Contact
 from jimucrm.core.interfaces import IDatabase
 from jimucrm.security.audit.models import AuditEntry
-from jimucrm.security.models import User
 from jimucrm.security.rbac.models import Role, RoleFieldRule, RolePermission
-
-
-def _user_id(registry, tenant, username: str) -> int:
-    with registry.getUtility(IDatabase).session(tenant.schema_name) as session:
-        return session.scalar(select(User.id).where(User.username == username))
 
 
 def _add(registry, tenant, *rows: dict, owner: str | None = None) -> list[int]:

@@ -10,6 +10,7 @@ import transaction
 import webtest
 from pyramid.scripting import prepare
 from sqlalchemy import func, select, text
+from tenant_records import user_id as _user_id
 
 from jimucrm.core.interfaces import IDatabase, IFieldAccess, ITenantDirectory
 from jimucrm.security.audit.log import (
@@ -62,11 +63,6 @@ def _tick(form, name: str, value: str, checked: bool) -> None:
 
 def _session(registry, tenant):
     return registry.getUtility(IDatabase).session(tenant.schema_name)
-
-
-def _user_id(registry, tenant, username: str) -> int:
-    with _session(registry, tenant) as session:
-        return session.scalar(select(User.id).where(User.username == username))
 
 
 def _role_id(registry, tenant, key: str) -> int:

@@ -9,11 +9,11 @@ import schemathesis
 import webtest
 from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import select
+from tenant_records import user_id as _user_id
 
 from jimucrm.addons.contacts.models import Contact
 from jimucrm.core.interfaces import IDatabase
 from jimucrm.security.audit.models import AuditEntry
-from jimucrm.security.models import User
 from jimucrm.security.rbac.models import Role, RoleFieldRule
 
 ALL = ("api.me", "contacts.view", "contacts.create", "contacts.edit", "contacts.delete")
@@ -41,11 +41,6 @@ class Api:
 
     def delete(self, path: str, status: int = 204):
         return self.client.delete(self.base + path, headers=self.headers, status=status)
-
-
-def _user_id(registry, tenant, username: str) -> int:
-    with registry.getUtility(IDatabase).session(tenant.schema_name) as session:
-        return session.scalar(select(User.id).where(User.username == username))
 
 
 def _add(registry, tenant, rows, owner: str | None = None) -> list[int]:

@@ -13,6 +13,7 @@ import time
 import pyotp
 import pytest
 from sqlalchemy import select, text
+from tenant_records import user_id as _user_id
 
 from jimucrm.core.interfaces import IDatabase
 from jimucrm.security.audit.log import (
@@ -26,7 +27,6 @@ from jimucrm.security.audit.log import (
 from jimucrm.security.audit.models import AuditEntry
 from jimucrm.security.mfa import reset_mfa, service
 from jimucrm.security.mfa.models import UserRecoveryCode, UserTotp
-from jimucrm.security.models import User
 
 PASSWORD = "correct-horse-电池-staple"  # tests/conftest.py's
 RECOVERY_CODE = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
@@ -84,11 +84,6 @@ def _audit(registry, tenant, *actions: str) -> list[AuditEntry]:
     with registry.getUtility(IDatabase).session(tenant.schema_name) as session:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action.in_(actions))
                                     .order_by(AuditEntry.id)))
-
-
-def _user_id(registry, tenant, username: str) -> int:
-    with registry.getUtility(IDatabase).session(tenant.schema_name) as session:
-        return session.scalar(select(User.id).where(User.username == username))
 
 
 def test_enrolment_shows_a_qr_code_then_ten_recovery_codes_once(

@@ -6,33 +6,17 @@ there starts with every installed addon, activities included.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from sqlalchemy import select
+from tenant_records import TenantRecords
 
 from jimucrm.addons.activities.models import Activity, Notification
 from jimucrm.addons.contacts.models import Contact
-from jimucrm.core.interfaces import IDatabase
 from jimucrm.core.outbox.models import OutboxEvent
-from jimucrm.security.models import User
 
 
-class Records:
+class Records(TenantRecords):
     """Direct access to one tenant's contacts, activities and notifications."""
-
-    def __init__(self, registry, tenant) -> None:
-        self.tenant = tenant
-        self.database = registry.getUtility(IDatabase)
-
-    @contextmanager
-    def session(self):
-        with self.database.session(self.tenant.schema_name) as session, session.begin():
-            yield session
-
-    def user_id(self, username: str) -> int:
-        with self.session() as session:
-            return session.scalar(select(User.id).where(User.username == username))
 
     def add_contact(self, name: str, owner: str | None = None) -> int:
         owner_id = self.user_id(owner) if owner else None

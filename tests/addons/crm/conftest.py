@@ -7,11 +7,11 @@ tenant there starts with every installed addon, crm included.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
+from tenant_records import TenantRecords
 
 from jimucrm.addons.crm.models import (
     CrmSettings,
@@ -20,27 +20,11 @@ from jimucrm.addons.crm.models import (
     Opportunity,
     OpportunityStage,
 )
-from jimucrm.core.interfaces import IDatabase
 from jimucrm.core.outbox.models import OutboxEvent
-from jimucrm.security.models import User
 
 
-class Crm:
+class Crm(TenantRecords):
     """Direct access to one tenant's crm tables (the app is tested through HTTP)."""
-
-    def __init__(self, registry, tenant) -> None:
-        self.registry = registry
-        self.tenant = tenant
-        self.database = registry.getUtility(IDatabase)
-
-    @contextmanager
-    def session(self):
-        with self.database.session(self.tenant.schema_name) as session, session.begin():
-            yield session
-
-    def user_id(self, username: str) -> int:
-        with self.session() as session:
-            return session.scalar(select(User.id).where(User.username == username))
 
     def settings(self, **values) -> None:
         with self.session() as session:
