@@ -27,9 +27,6 @@ ACTIVITY_TITLES = {
     "converted": _("Converted"),
     "status": _("Status changed"),
 }
-def like_prefix(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
 
 
 def money(value) -> str:

@@ -6,13 +6,14 @@ from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
+from jimucrm.core.metadata.search import starts_with
 from jimucrm.core.pagination import paginate
 
 from ..access import scoped_leads
 from ..leads import active_sources, crm_settings
 from ..models import OPEN_LEAD_STATUSES, Lead
 from ..pool import open_leads_held
-from . import STATUS_TITLES, like_prefix
+from . import STATUS_TITLES
 
 PAGE_SIZE = 50
 
@@ -27,9 +28,8 @@ def pool(request: Request) -> dict:
     query = scoped_leads(request, select(Lead).where(Lead.owner_id.is_(None),
                                                      Lead.status.in_(OPEN_LEAD_STATUSES)))
     if term:
-        pattern = like_prefix(term)
-        query = query.where(or_(Lead.name.ilike(pattern), Lead.company.ilike(pattern),
-                                Lead.region.ilike(pattern)))
+        query = query.where(or_(*(starts_with(column, term)
+                                  for column in (Lead.name, Lead.company, Lead.region))))
     if source in {str(s.id) for s in sources}:
         query = query.where(Lead.source_id == int(source))
     else:
